@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
   entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
@@ -8,4 +11,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: false,
+  // Core's own version, baked in for the provider `meta.core` range check.
+  define: { __CORE_VERSION__: JSON.stringify(version) },
 });

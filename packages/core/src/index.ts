@@ -17,3 +17,45 @@ export { LOG_LEVELS, LOG_LEVEL_SEVERITY, isLevelEnabled, parseLogLevel } from '.
 export type { LogLevel } from './levels';
 export type { OtlpProtocol, TelemetrySettings } from './settings';
 export type { StandardSchemaV1 } from './standard-schema';
+export { CORE_VERSION } from './version';
+
+// config
+export {
+  ConfigError,
+  DEFAULT_TELEMETRY_SETTINGS,
+  loadGatewayConfig,
+  parseGatewayConfig,
+  resolveTelemetrySettings,
+  gatewayConfigJsonSchema,
+  gatewayConfigSchema,
+} from './config/index';
+export type { ConfigIssue, GatewayConfig, ResolveSettingsOptions, TelemetryFileConfig } from './config/index';
+
+// discovery
+export { checkProviderCompatibility, loadProvider, normalizeProviderName, ProviderLoadError } from './discovery';
+export type { LoadProviderOptions, ProviderLoadErrorCode } from './discovery';
+
+// lifecycle
+export {
+  flushTelemetry,
+  getLogger,
+  getMeter,
+  getTelemetryStatus,
+  getTracer,
+  initTelemetry,
+  onTelemetryStatusChange,
+  shutdownTelemetry,
+  TelemetryConfigManager,
+} from './manager';
+export type { TelemetryInitOptions, TelemetryState, TelemetryStatus, TelemetryStatusListener } from './manager';
+
+// context, logging helpers, secrets
+export { activeTraceIds, ensureContextManager, extractTraceContext, injectTraceContext } from './context';
+export { createDiagnostics } from './diagnostics';
+export type { DiagnosticsOptions } from './diagnostics';
+export { createNoopLogger, createRecordLogger, formatLogRecord } from './logger';
+export type { RecordLoggerOptions } from './logger';
+export { isSecretKey, redactSecrets, REDACTED } from './secrets';
+
+// providers
+export { noopProvider } from './noop';

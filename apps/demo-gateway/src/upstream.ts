@@ -1,0 +1,166 @@
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { getLogger } from '@secure-mcp-gateway/telemetry-core';
+import type { ServerConfig } from './config';
+
+/** A failure reaching or talking to an upstream MCP server. `errorType` is a short class for metrics. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly errorType: 'upstream_unavailable' | 'upstream_crashed' | 'upstream_error',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+const log = getLogger('gateway.upstream');
+const STDERR_TAIL_LINES = 5;
+
+/** One live stdio connection to an upstream server. */
+class UpstreamConnection {
+  readonly client: Client;
+  private readonly transport: StdioClientTransport;
+  private readonly stderrTail: string[] = [];
+  closed = false;
+  exitNote = '';
+
+  constructor(
+    readonly server: ServerConfig,
+    configDir: string,
+    private readonly onClosed: (connection: UpstreamConnection) => void,
+  ) {
+    this.transport = new StdioClientTransport({
+      command: server.config.command,
+      args: server.config.args,
+      env: server.config.env,
+      cwd: server.config.cwd ? path.resolve(configDir, server.config.cwd) : configDir,
+      // Upstream stderr is never forwarded (it may carry payloads); the last lines
+      // explain a failed start or a crash.
+      stderr: 'pipe',
+    });
+    const stderr = this.transport.stderr;
+    if (stderr instanceof PassThrough) {
+      let partial = '';
+      stderr.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line.trim()) this.pushStderr(line);
+      });
+    }
+    this.client = new Client({ name: 'secure-mcp-gateway', version: '0.1.0' }, { capabilities: {} });
+    this.client.onclose = () => {
+      this.closed = true;
+      this.onClosed(this);
+    };
+  }
+
+  private pushStderr(line: string): void {
+    this.stderrTail.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+    if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+  }
+
+  stderrSummary(): string {
+    const last = this.stderrTail.at(-1);
+    return last ? ` (last stderr line: ${last})` : '';
+  }
+
+  async connect(timeoutMs: number): Promise<void> {
+    try {
+      await this.client.connect(this.transport, { timeout: timeoutMs });
+    } catch (error) {
+      this.closed = true;
+      await this.close();
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `command "${this.server.config.command}" not found` : (error as Error).message;
+      throw new UpstreamError('upstream_unavailable', `Upstream server "${this.server.server_name}" could not be started: ${reason}${this.stderrSummary()}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client.close().catch(() => {});
+  }
+}
+
+/** Starts upstream servers on first use, keeps one connection each, restarts them after a crash. */
+export class UpstreamManager {
+  private readonly connections = new Map<string, Promise<UpstreamConnection>>();
+
+  constructor(private readonly configDir: string) {}
+
+  private connection(server: ServerConfig, timeoutMs: number): Promise<UpstreamConnection> {
+    let pending = this.connections.get(server.server_name);
+    if (!pending) {
+      const connection = new UpstreamConnection(server, this.configDir, (closed) => {
+        // Only forget the connection that closed, not a newer one.
+        void this.connections.get(server.server_name)?.then((current) => {
+          if (current === closed) this.connections.delete(server.server_name);
+        }, () => {});
+        log.warn('upstream_closed', { server: server.server_name });
+      });
+      pending = connection.connect(timeoutMs).then(() => connection);
+      this.connections.set(server.server_name, pending);
+      pending.catch(() => {
+        if (this.connections.get(server.server_name) === pending) this.connections.delete(server.server_name);
+      });
+    }
+    return pending;
+  }
+
+  async listTools(server: ServerConfig, timeoutMs: number, signal: AbortSignal): Promise<Tool[]> {
+    const connection = await this.connection(server, timeoutMs);
+    try {
+      const tools: Tool[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await connection.client.listTools(cursor ? { cursor } : undefined, { signal, timeout: timeoutMs * 2 });
+        tools.push(...page.tools);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return tools;
+    } catch (error) {
+      throw this.translate(error, server, connection);
+    }
+  }
+
+  async callTool(
+    server: ServerConfig,
+    request: { name: string; arguments: Record<string, unknown>; _meta: Record<string, unknown> },
+    options: { connectTimeoutMs: number; requestTimeoutMs: number; signal: AbortSignal },
+  ): Promise<CallToolResult> {
+    const connection = await this.connection(server, options.connectTimeoutMs);
+    try {
+      // The TimeoutManager owns the budget; the SDK's own timeout is only a backstop.
+      return (await connection.client.callTool(request, undefined, { signal: options.signal, timeout: options.requestTimeoutMs })) as CallToolResult;
+    } catch (error) {
+      throw this.translate(error, server, connection);
+    }
+  }
+
+  private translate(error: unknown, server: ServerConfig, connection: UpstreamConnection): Error {
+    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+      return new UpstreamError('upstream_crashed', `Upstream server "${server.server_name}" closed the connection mid-call${connection.stderrSummary()}; it will be restarted on the next call`);
+    }
+    if (connection.closed && !(error instanceof McpError && error.code === ErrorCode.InvalidParams)) {
+      return new UpstreamError('upstream_crashed', `Upstream server "${server.server_name}" exited mid-call${connection.stderrSummary()}; it will be restarted on the next call`);
+    }
+    return error as Error;
+  }
+
+  /** Drops (and stops) a server's connection, e.g. after a call wedged past its fail level. */
+  async recycle(serverName: string): Promise<void> {
+    const pending = this.connections.get(serverName);
+    this.connections.delete(serverName);
+    const connection = await pending?.catch(() => undefined);
+    await connection?.close();
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(all.map((p) => p.then((c) => c.close(), () => {})));
+  }
+}

@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
+import { at, isObject, mergeConfig, readYaml, type JsonObject } from './helpers.ts';
+
+const SECTIONS = { receivers: 'receivers', processors: 'processors', exporters: 'exporters' } as const;
+type Section = keyof typeof SECTIONS;
+
+const base = readYaml('otel-collector/config.yaml');
+const tls = mergeConfig(base, readYaml('otel-collector/tls.yaml'));
+
+function pipelines(config: JsonObject): [string, JsonObject][] {
+  const p = at(config, 'service', 'pipelines');
+  if (!isObject(p)) throw new Error('service.pipelines is missing');
+  return Object.entries(p).map(([name, value]) => {
+    if (!isObject(value)) throw new Error(`service.pipelines.${name} is not a mapping`);
+    return [name, value];
+  });
+}
+
+function names(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new Error(`${where} is not a list of names`);
+  return value as string[];
+}
+
+/** Problems with component references: undefined ones used, defined ones never used. */
+function referenceProblems(config: JsonObject): string[] {
+  const problems: string[] = [];
+  const used: Record<Section, Set<string>> = { receivers: new Set(), processors: new Set(), exporters: new Set() };
+  for (const [pipeline, body] of pipelines(config)) {
+    if (!/^(traces|metrics|logs)(\/.+)?$/.test(pipeline)) problems.push(`pipeline "${pipeline}" has no signal type`);
+    for (const section of Object.keys(SECTIONS) as Section[]) {
+      const list = section === 'processors' ? (body[section] ?? []) : body[section];
+      for (const name of names(list, `service.pipelines.${pipeline}.${section}`)) {
+        used[section].add(name);
+        if (!isObject(config[section]) || !(name in (config[section] as JsonObject))) {
+          problems.push(`service.pipelines.${pipeline}.${section} uses "${name}", which ${section} does not define`);
+        }
+      }
+    }
+  }
+  for (const section of Object.keys(SECTIONS) as Section[]) {
+    for (const name of Object.keys((config[section] as JsonObject | undefined) ?? {})) {
+      if (!used[section].has(name)) problems.push(`${section}.${name} is defined but no pipeline uses it`);
+    }
+  }
+  const extensions = (config.extensions as JsonObject | undefined) ?? {};
+  const enabled = names(at(config, 'service', 'extensions') ?? [], 'service.extensions');
+  for (const name of enabled) if (!(name in extensions)) problems.push(`service.extensions enables "${name}", which extensions does not define`);
+  for (const name of Object.keys(extensions)) if (!enabled.includes(name)) problems.push(`extensions.${name} is defined but not enabled`);
+  return problems;
+}
+
+describe('collector pipelines', () => {
+  it('use only defined receivers, processors and exporters, and every defined component is used', () => {
+    expect(referenceProblems(base)).toEqual([]);
+    expect(referenceProblems(tls)).toEqual([]);
+  });
+
+  it('the checker itself catches an undefined exporter and an unused processor', () => {
+    const broken = mergeConfig(base, {
+      processors: { 'filter/unused': {} },
+      service: { pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['otlp/nowhere'] } } },
+    });
+    const problems = referenceProblems(broken);
+    expect(problems).toContain('service.pipelines.traces.exporters uses "otlp/nowhere", which exporters does not define');
+    expect(problems).toContain('processors.filter/unused is defined but no pipeline uses it');
+  });
+
+  it('has one pipeline per signal, each receiving OTLP, limiting memory first and batching', () => {
+    const bySignal = Object.fromEntries(pipelines(base));
+    expect(Object.keys(bySignal).sort()).toEqual(['logs', 'metrics', 'traces']);
+    for (const [name, body] of Object.entries(bySignal)) {
+      expect(body.receivers, name).toEqual(['otlp']);
+      const processors = names(body.processors, name);
+      expect(processors[0], `${name}: memory_limiter must run first`).toBe('memory_limiter');
+      expect(processors.at(-1), `${name}: batch runs last, after anything that drops data`).toBe('batch');
+    }
+    expect(bySignal.traces!.exporters).toContain('otlp/jaeger');
+    expect(bySignal.logs!.exporters).toContain('otlphttp/loki');
+    expect(bySignal.metrics!.exporters).toContain('prometheus');
+  });
+
+  it('receives OTLP on 4317 (gRPC) and 4318 (HTTP) on every interface of the container', () => {
+    expect(at(base, 'receivers', 'otlp', 'protocols', 'grpc', 'endpoint')).toBe('0.0.0.0:4317');
+    expect(at(base, 'receivers', 'otlp', 'protocols', 'http', 'endpoint')).toBe('0.0.0.0:4318');
+  });
+
+  it('batches for 1 s or 1024 items and has a memory limit', () => {
+    expect(at(base, 'processors', 'batch', 'timeout')).toBe('1s');
+    expect(at(base, 'processors', 'batch', 'send_batch_size')).toBe(1024);
+    const limiter = at(base, 'processors', 'memory_limiter') as JsonObject;
+    expect(limiter.check_interval).toBeDefined();
+    expect(limiter.limit_mib ?? limiter.limit_percentage).toBeGreaterThan(0);
+  });
+
+  it('sends traces to Jaeger over OTLP and logs to Loki over OTLP/HTTP at /otlp', () => {
+    expect(at(base, 'exporters', 'otlp/jaeger', 'endpoint')).toBe('jaeger:4317');
+    expect(at(base, 'exporters', 'otlphttp/loki', 'endpoint')).toBe('http://loki:3100/otlp');
+  });
+
+  it('serves metrics on 8889 without a namespace, with suffixes, exemplars and a health check', () => {
+    const prom = at(base, 'exporters', 'prometheus') as JsonObject;
+    expect(prom.endpoint).toBe('0.0.0.0:8889');
+    expect(prom.namespace ?? '').toBe('');
+    expect(prom.const_labels).toBeUndefined();
+    expect(prom.add_metric_suffixes ?? true).toBe(true);
+    expect(at(prom, 'resource_to_telemetry_conversion', 'enabled') ?? false).toBe(false);
+    expect(prom.enable_open_metrics).toBe(true);
+    expect(at(base, 'extensions', 'health_check', 'endpoint')).toBe('0.0.0.0:13133');
+    expect(at(base, 'service', 'extensions')).toContain('health_check');
+  });
+
+  it('TLS variant: both OTLP receivers present the certificate the make-certs script writes', () => {
+    for (const protocol of ['grpc', 'http']) {
+      const t = at(tls, 'receivers', 'otlp', 'protocols', protocol, 'tls') as JsonObject;
+      expect(t.cert_file).toBe('/etc/otelcol-contrib/certs/collector.crt');
+      expect(t.key_file).toBe('/etc/otelcol-contrib/certs/collector.key');
+      // The overlay only adds TLS: endpoints stay those of the base file.
+      expect(at(tls, 'receivers', 'otlp', 'protocols', protocol, 'endpoint')).toBe(at(base, 'receivers', 'otlp', 'protocols', protocol, 'endpoint'));
+    }
+    expect(pipelines(tls)).toEqual(pipelines(base));
+  });
+});
+
+// ── Prometheus names ────────────────────────────────────────────────────────────────────────
+
+/** UCUM units the collector's Prometheus translator spells out (pkg/translator/prometheus unitMap). */
+const UNIT_WORDS: Record<string, string> = {
+  d: 'days', h: 'hours', min: 'minutes', s: 'seconds', ms: 'milliseconds', us: 'microseconds', ns: 'nanoseconds',
+  By: 'bytes', KiBy: 'kibibytes', MiBy: 'mebibytes', GiBy: 'gibibytes', KBy: 'kilobytes', MBy: 'megabytes', GBy: 'gigabytes',
+  '%': 'percent', '1': '',
+};
+
+type OtlpType = 'sum' | 'gauge' | 'histogram';
+
+/**
+ * The name the collector's prometheus exporter gives a metric with add_metric_suffixes on
+ * (the NormalizeName translation): name tokens, + unit word unless already a token,
+ * + `total` for monotonic sums, + `ratio` for gauges in unit 1.
+ */
+function collectorPrometheusName(metric: { name: string; unit: string; type: OtlpType; monotonic: boolean }, namespace = ''): string {
+  let tokens = metric.name.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const [main = '', per] = metric.unit.split('/', 2).map((u) => u.trim());
+  if (main && !/[{}]/.test(main)) {
+    const word = UNIT_WORDS[main] ?? main;
+    if (word && !tokens.includes(word)) tokens.push(word);
+  }
+  if (per && !/[{}]/.test(per)) {
+    const word = `per_${UNIT_WORDS[per] ?? per}`;
+    if (!tokens.includes(word)) tokens.push(word);
+  }
+  if (metric.type === 'sum' && metric.monotonic) tokens = [...tokens.filter((t) => t !== 'total'), 'total'];
+  if (metric.unit === '1' && metric.type === 'gauge') tokens = [...tokens.filter((t) => t !== 'ratio'), 'ratio'];
+  if (namespace) tokens.unshift(namespace);
+  const name = tokens.join('_');
+  return /^\d/.test(name) ? `_${name}` : name;
+}
+
+/**
+ * Applies the metric pipeline's transform processors to a metric's unit. Only the statement form
+ * this stack uses is understood (`set(unit, "") where name == "…"`); anything else fails the test
+ * so the check never silently ignores a rename.
+ */
+function unitAfterTransforms(config: JsonObject, metricName: string, unit: string): string {
+  const metricsPipeline = at(config, 'service', 'pipelines', 'metrics') as JsonObject;
+  let current = unit;
+  for (const processor of names(metricsPipeline.processors, 'metrics processors')) {
+    if (!processor.startsWith('transform')) continue;
+    const groups = at(config, 'processors', processor, 'metric_statements');
+    for (const group of (groups as JsonObject[] | undefined) ?? []) {
+      for (const statement of names(group.statements, `${processor} statements`)) {
+        const m = /^set\(unit, "([^"]*)"\) where name == "([^"]+)"$/.exec(statement.trim());
+        if (!m) throw new Error(`${processor}: statement this check does not understand: ${statement}`);
+        if (m[2] === metricName) current = m[1]!;
+      }
+    }
+  }
+  return current;
+}
+
+const OTLP_TYPE: Record<string, { type: OtlpType; monotonic: boolean }> = {
+  counter: { type: 'sum', monotonic: true },
+  upDownCounter: { type: 'sum', monotonic: false },
+  histogram: { type: 'histogram', monotonic: false },
+  observableGauge: { type: 'gauge', monotonic: false },
+};
+
+describe('collector metric names', () => {
+  it('the translator model matches known collector outputs', () => {
+    expect(collectorPrometheusName({ name: 'http.server.request.duration', unit: 's', type: 'histogram', monotonic: false })).toBe('http_server_request_duration_seconds');
+    expect(collectorPrometheusName({ name: 'enkrypt_list_all_servers_calls', unit: '{call}', type: 'sum', monotonic: true })).toBe('enkrypt_list_all_servers_calls_total');
+    expect(collectorPrometheusName({ name: 'system.cpu.utilization', unit: '1', type: 'gauge', monotonic: false })).toBe('system_cpu_utilization_ratio');
+  });
+
+  it('every catalog instrument reaches Prometheus under exactly the catalog name', () => {
+    const namespace = String(at(base, 'exporters', 'prometheus', 'namespace') ?? '');
+    const mismatches = METRIC_DEFINITIONS.flatMap((def) => {
+      const kind = OTLP_TYPE[def.kind];
+      if (!kind) return [`${def.name}: unknown kind ${def.kind}`];
+      const unit = unitAfterTransforms(base, def.name, def.unit);
+      const got = collectorPrometheusName({ name: def.name, unit, ...kind }, namespace);
+      return got === def.prometheusName ? [] : [`${def.name} (${def.kind}, ${def.unit}): collector serves ${got}, catalog says ${def.prometheusName}`];
+    });
+    expect(mismatches).toEqual([]);
+    expect(METRIC_DEFINITIONS.length).toBeGreaterThanOrEqual(34);
+  });
+});

@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { isTelemetryProvider } from '@secure-mcp-gateway/telemetry-core';
+import { describeProviderConformance } from '@secure-mcp-gateway/telemetry-core/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import jsonlProvider, { jsonlConfigSchema, type JsonlConfig, type JsonlProviderInstance } from '../src/index';
+import { readJsonl, tempDir, testContext } from './helpers';
+
+// Core's conformance suite: the same checks every provider in the ecosystem runs.
+describeProviderConformance(jsonlProvider, {
+  describe,
+  it,
+  harness: {
+    config: { directory: tempDir('jsonl-conformance-') },
+    async readLogs(instance) {
+      await instance.forceFlush();
+      return readJsonl((instance as JsonlProviderInstance).files.logs);
+    },
+  },
+});
+
+async function parse(raw: unknown): Promise<JsonlConfig> {
+  const result = await jsonlConfigSchema['~standard'].validate(raw);
+  if (result.issues) throw new Error(result.issues.map((i) => `${String(i.path?.[0])}: ${i.message}`).join('; '));
+  return result.value;
+}
+
+describe('telemetry-provider-jsonl', () => {
+  const open: JsonlProviderInstance[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((i) => i.shutdown()));
+    vi.restoreAllMocks();
+  });
+
+  async function start(raw: Record<string, unknown> = {}, settings = {}): Promise<JsonlProviderInstance> {
+    const dir = tempDir();
+    const instance = (await jsonlProvider.create(await parse({ directory: dir, ...raw }), testContext(dir, settings))) as JsonlProviderInstance;
+    open.push(instance);
+    return instance;
+  }
+
+  it('is a provider whose meta.version matches package.json', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(isTelemetryProvider(jsonlProvider)).toBe(true);
+    expect(jsonlProvider.meta.version).toBe(pkg.version);
+  });
+
+  it('writes log records as JSON lines with context, fields and the active span ids', async () => {
+    const instance = await start();
+    const logger = instance.logger('gateway.auth').child({ server: 'github' });
+    const span = instance.tracer('t').startSpan('op');
+    context.with(trace.setSpan(context.active(), span), () => logger.info('auth_ok', { user_count: 2, api_key: 'sk-secret' }));
+    logger.debug('filtered_out');
+    span.end();
+    await instance.forceFlush();
+    const lines = readJsonl(instance.files.logs);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'INFO',
+      logger: 'gateway.auth',
+      event: 'auth_ok',
+      server: 'github',
+      user_count: 2,
+      trace_id: span.spanContext().traceId,
+      span_id: span.spanContext().spanId,
+    });
+    expect(JSON.stringify(lines)).not.toContain('sk-secret');
+    expect(Date.parse(String(lines[0]?.time))).not.toBeNaN();
+  });
+
+  it('links child spans to the active parent across await, and records status and events', async () => {
+    const instance = await start();
+    const tracer = instance.tracer('gateway', '1.0.0');
+    await tracer.startActiveSpan('tools/call echo', async (parent) => {
+      await new Promise((r) => setTimeout(r, 5));
+      const child = tracer.startSpan('guardrail.input', { attributes: { 'gen_ai.tool.name': 'echo' } });
+      child.recordException(new TypeError('bad input'));
+      child.setStatus({ code: SpanStatusCode.ERROR, message: 'blocked' });
+      child.end();
+      parent.end();
+    });
+    await instance.forceFlush();
+    const spans = readJsonl(instance.files.spans);
+    const parent = spans.find((s) => s.name === 'tools/call echo');
+    const child = spans.find((s) => s.name === 'guardrail.input');
+    expect(parent?.parent_span_id).toBeUndefined();
+    expect(child).toMatchObject({
+      trace_id: parent?.trace_id,
+      parent_span_id: parent?.span_id,
+      attributes: { 'gen_ai.tool.name': 'echo' },
+      status: { code: 'ERROR', message: 'blocked' },
+      scope: { name: 'gateway', version: '1.0.0' },
+      resource: { 'service.name': 'jsonl-test' },
+    });
+    expect(child?.events).toEqual([
+      expect.objectContaining({ name: 'exception', attributes: expect.objectContaining({ 'exception.type': 'TypeError' }) }),
+    ]);
+  });
+
+  it('samples no root span at sampling ratio 0 and writes nothing for it', async () => {
+    const instance = await start({}, { samplingRatio: 0 });
+    const span = instance.tracer('t').startSpan('unsampled');
+    expect(span.isRecording()).toBe(false);
+    span.end();
+    await instance.forceFlush();
+    expect(readJsonl(instance.files.spans)).toEqual([]);
+  });
+
+  it('writes aggregated metric points on flush: counters, histograms, gauges and observables', async () => {
+    const instance = await start();
+    const meter = instance.meter('gateway');
+    const calls = meter.createCounter('enkrypt_tool_calls_total');
+    calls.add(1, { server: 'a', tool: 'echo' });
+    calls.add(2, { tool: 'echo', server: 'a' });
+    const duration = meter.createHistogram('enkrypt_tool_call_duration_seconds', {
+      unit: 's',
+      advice: { explicitBucketBoundaries: [0.1, 1] },
+    });
+    duration.record(0.05, { server: 'a' });
+    duration.record(3, { server: 'a' });
+    let sessions = 4;
+    meter.createObservableGauge('enkrypt_active_sessions').addCallback((r) => r.observe(sessions, { transport: 'http' }));
+    await instance.forceFlush();
+    sessions = 1;
+    await instance.forceFlush();
+    const points = readJsonl(instance.files.metrics);
+    const counter = points.filter((p) => p.name === 'enkrypt_tool_calls_total');
+    expect(counter).toHaveLength(1); // unchanged series are not repeated
+    expect(counter[0]).toMatchObject({ kind: 'counter', value: 3, attributes: { server: 'a', tool: 'echo' } });
+    expect(points.find((p) => p.name === 'enkrypt_tool_call_duration_seconds')).toMatchObject({
+      kind: 'histogram',
+      unit: 's',
+      count: 2,
+      sum: 3.05,
+      bucket_counts: [1, 0, 1],
+      explicit_bounds: [0.1, 1],
+    });
+    expect(points.filter((p) => p.name === 'enkrypt_active_sessions').map((p) => p.value)).toEqual([4, 1]);
+  });
+
+  it('flushes on shutdown, is idempotent, and never writes to stdout', async () => {
+    const stdout = vi.spyOn(process.stdout, 'write');
+    const instance = await start();
+    instance.logger('x').warn('before_shutdown');
+    instance.meter('m').createCounter('c').add(1);
+    const span = instance.tracer('t').startSpan('s');
+    span.end();
+    await Promise.all([instance.shutdown(), instance.shutdown()]);
+    expect(readJsonl(instance.files.logs).map((l) => l.event)).toEqual(['before_shutdown']);
+    expect(readJsonl(instance.files.spans).map((s) => s.name)).toEqual(['s']);
+    expect(readJsonl(instance.files.metrics).map((m) => m.name)).toEqual(['c']);
+    expect(stdout).not.toHaveBeenCalled();
+  });
+
+  it('resolves a relative directory against the config file folder and uses the configured file names', async () => {
+    const dir = tempDir();
+    const instance = (await jsonlProvider.create(
+      await parse({ directory: 'out', logs_file: 'gateway.log.jsonl', url: 'ignored', service_name: 'x' }),
+      testContext(dir),
+    )) as JsonlProviderInstance;
+    open.push(instance);
+    expect(instance.files.logs).toBe(join(dir, 'out', 'gateway.log.jsonl'));
+    expect(await instance.checkConnectivity?.(1000)).toMatchObject({ ok: true });
+  });
+
+  it('rejects bad config with the key that is wrong', async () => {
+    await expect(parse({ directory: '' })).rejects.toThrow(/directory: must be a non-empty path/);
+    await expect(parse({ logs_file: '../escape.jsonl' })).rejects.toThrow(/logs_file: must be a file name/);
+    await expect(parse({ directory: 'x', extra_key: true, url: 'http://x' })).resolves.toMatchObject({ directory: 'x' });
+  });
+});

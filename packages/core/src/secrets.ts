@@ -1,0 +1,63 @@
+/** What a secret value is replaced with in logs, spans, metrics and error messages. */
+export const REDACTED = '[REDACTED]';
+
+// Matched against the key lower-cased with separators removed (`X-Api-Key` -> `xapikey`).
+// `token` is a secret, but token *counts* (`max_tokens`, `token_count`) are not.
+const SECRET_KEY =
+  /(apikey|accesskey|secretkey|privatekey|gatewaykey|clientsecret|secret|password|passwd|passphrase|authorization|cookie|credential|bearer|signature|token(?!s|count|usage|limit|type))/;
+
+/**
+ * True when a field of this name holds a secret: API keys, tokens, passwords, secrets,
+ * Authorization headers, cookies, gateway keys, private keys. Case- and separator-insensitive.
+ */
+export function isSecretKey(key: string | number | symbol): boolean {
+  if (typeof key !== 'string') return false;
+  const normalised = key.toLowerCase().replace(/[\s_.\-:]/g, '');
+  if (normalised === 'auth' || normalised === 'pwd' || normalised === 'pass') return true;
+  return SECRET_KEY.test(normalised);
+}
+
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
+const MAX_DEPTH = 32;
+
+/**
+ * A deep copy of `value` with every secret-keyed value replaced by `REDACTED` and
+ * `Bearer <token>` strings masked. Cycle-safe (`[Circular]`); the input is never modified.
+ */
+export function redactSecrets<T>(value: T): T {
+  return redact(value, new WeakSet(), 0) as T;
+}
+
+function redact(value: unknown, seen: WeakSet<object>, depth: number): unknown {
+  if (typeof value === 'string') return value.includes(' ') ? value.replace(BEARER, `$1 ${REDACTED}`) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return '[Circular]';
+  if (depth >= MAX_DEPTH) return '[Truncated]';
+  if (Array.isArray(value)) {
+    seen.add(value);
+    const out = value.map((item) => redact(item, seen, depth + 1));
+    seen.delete(value);
+    return out;
+  }
+  if (value instanceof Map) {
+    seen.add(value);
+    const out = new Map();
+    for (const [k, v] of value) out.set(k, isSecretKey(k) ? REDACTED : redact(v, seen, depth + 1));
+    seen.delete(value);
+    return out;
+  }
+  if (value instanceof Error) {
+    seen.add(value);
+    const out: Record<string, unknown> = { name: value.name, message: redact(value.message, seen, depth + 1) };
+    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? REDACTED : redact(v, seen, depth + 1);
+    seen.delete(value);
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value; // Dates, Buffers, class instances: as they are
+  seen.add(value);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? REDACTED : redact(v, seen, depth + 1);
+  seen.delete(value);
+  return out;
+}

@@ -1,0 +1,299 @@
+/**
+ * Prometheus alert rules for the telemetry overview's monitoring advice (high error rates, slow
+ * operations, security events, resource usage), plus `promtool test rules` cases that make each
+ * alert fire on one synthetic series and stay silent on another.
+ */
+import { stringify } from 'yaml';
+import { getMetricDefinition } from '../../src/definitions.ts';
+import { prom } from './dashboards.ts';
+
+/** Thresholds, stated once: the rules, their descriptions and the promtool cases derive from them. */
+export const ALERT_THRESHOLDS = {
+  /** Share of a server's tool calls that fail, over 5 minutes. */
+  toolCallErrorRatio: 0.05,
+  /** p95 tool-call latency in seconds, per server and tool. */
+  toolCallLatencyP95Seconds: 5,
+  /** A guardrail spike: violations/s over 5 minutes at least this many times the previous hour's rate... */
+  guardrailSpikeFactor: 3,
+  /** ...and at least this many violations per second (3 a minute), so a quiet baseline does not page. */
+  guardrailSpikeMinRate: 0.05,
+  /** Failed authentications per second over 5 minutes, per transport (30 in 5 minutes). */
+  authFailureRate: 0.1,
+  /** Share of cache lookups that miss, over 15 minutes. */
+  cacheMissRatio: 0.5,
+  /** Sessions one gateway instance is sized for, and the share of it that warns. */
+  sessionLimit: 1000,
+  sessionLimitWarnRatio: 0.8,
+} as const;
+
+const T = ALERT_THRESHOLDS;
+const OVERVIEW = '/d/enkrypt-gateway-overview';
+const SECURITY = '/d/enkrypt-gateway-security';
+
+interface AlertRule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: { severity: 'warning' | 'critical' };
+  annotations: { summary: string; description: string; dashboard: string };
+}
+
+function rate(metric: string, window: string, by: string): string {
+  return `sum by (${by}) (rate(${metric}[${window}]))`;
+}
+
+const guardrail5m = rate(prom('guardrailViolations'), '5m', 'server, direction');
+const guardrailBaseline = `sum by (server, direction) (rate(${prom('guardrailViolations')}[1h] offset 5m))`;
+const misses = rate(prom('cacheMisses'), '15m', 'cache');
+const hits = rate(prom('cacheHits'), '15m', 'cache');
+
+export const ALERT_RULES: AlertRule[] = [
+  {
+    alert: 'EnkryptToolCallErrorRateHigh',
+    expr: `${rate(prom('toolCallFailure'), '5m', 'server')}\n  /\n${rate(prom('toolCalls'), '5m', 'server')}\n  > ${T.toolCallErrorRatio}`,
+    for: '5m',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: 'Tool calls to {{ $labels.server }} are failing',
+      description: `{{ $value | humanizePercentage }} of tool calls to {{ $labels.server }} failed over the last 5 minutes (threshold ${T.toolCallErrorRatio * 100}%).`,
+      dashboard: OVERVIEW,
+    },
+  },
+  {
+    alert: 'EnkryptToolCallLatencyP95High',
+    expr: `histogram_quantile(0.95, sum by (server, tool, le) (rate(${prom('toolCallDuration')}_bucket[5m])))\n  > ${T.toolCallLatencyP95Seconds}`,
+    for: '10m',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: 'Slow tool calls: {{ $labels.server }}/{{ $labels.tool }}',
+      description: `p95 latency of {{ $labels.server }}/{{ $labels.tool }} is {{ $value | humanizeDuration }} (threshold ${T.toolCallLatencyP95Seconds}s).`,
+      dashboard: OVERVIEW,
+    },
+  },
+  {
+    alert: 'EnkryptGuardrailViolationSpike',
+    // A series new in the last hour has no baseline; `unless` lets it alert on the floor alone.
+    expr:
+      `(\n  ${guardrail5m} > ${T.guardrailSpikeFactor} * ${guardrailBaseline}\n  or\n  ${guardrail5m} unless ${guardrailBaseline}\n)\n` +
+      `and\n${guardrail5m} > ${T.guardrailSpikeMinRate}`,
+    for: '2m',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: 'Guardrail violation spike on {{ $labels.server }} ({{ $labels.direction }})',
+      description: `{{ $labels.direction }} guardrail violations on {{ $labels.server }} are at {{ $value | printf "%.2f" }}/s, over ${T.guardrailSpikeFactor}x the previous hour's rate.`,
+      dashboard: SECURITY,
+    },
+  },
+  {
+    alert: 'EnkryptAuthFailureSpike',
+    expr: `${rate(prom('authFailure'), '5m', 'transport')} > ${T.authFailureRate}`,
+    for: '2m',
+    labels: { severity: 'critical' },
+    annotations: {
+      summary: 'Authentication failures spiking ({{ $labels.transport }})',
+      description: `{{ $value | printf "%.2f" }} failed gateway-key authentications per second over {{ $labels.transport }} (threshold ${T.authFailureRate}/s); possible key guessing or a misconfigured client.`,
+      dashboard: SECURITY,
+    },
+  },
+  {
+    alert: 'EnkryptCacheMissRatioHigh',
+    // `or … * 0` stands in for a cache that has no hit series yet, so 100% misses still alert.
+    expr: `${misses}\n  /\n(${misses} + (${hits} or ${misses} * 0))\n  > ${T.cacheMissRatio}`,
+    for: '15m',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: 'Low hit ratio on the {{ $labels.cache }} cache',
+      description: `{{ $value | humanizePercentage }} of {{ $labels.cache }} cache lookups missed over 15 minutes (threshold ${T.cacheMissRatio * 100}%); upstream servers take the load.`,
+      dashboard: OVERVIEW,
+    },
+  },
+  {
+    alert: 'EnkryptActiveSessionsNearLimit',
+    expr: `sum by (job, instance) (${prom('activeSessions')}) > ${T.sessionLimit * T.sessionLimitWarnRatio}`,
+    for: '5m',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: 'Gateway {{ $labels.instance }} is near its session limit',
+      description: `{{ $value }} active sessions on {{ $labels.instance }}, over ${T.sessionLimitWarnRatio * 100}% of the ${T.sessionLimit} it is sized for.`,
+      dashboard: OVERVIEW,
+    },
+  },
+];
+
+const HEADER =
+  '# Generated by @secure-mcp-gateway/metrics-catalog (pnpm --filter @secure-mcp-gateway/metrics-catalog generate).\n' +
+  '# Do not edit: change packages/metrics-catalog/scripts/generators/alerts.ts and regenerate.\n';
+
+export function renderAlertRules(): string {
+  return HEADER + stringify({ groups: [{ name: 'secure-mcp-gateway', rules: ALERT_RULES }] }, { lineWidth: 0 });
+}
+
+// ── promtool unit tests ─────────────────────────────────────────────────────
+
+interface ExpAlert {
+  exp_labels: Record<string, string>;
+  exp_annotations: Record<string, string>;
+}
+
+function expected(alert: string, labels: Record<string, string>, value: string): ExpAlert {
+  const rule = ALERT_RULES.find((r) => r.alert === alert)!;
+  const fill = (s: string) =>
+    s
+      .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, k: string) => labels[k] ?? '')
+      .replace(/\{\{ \$value[^}]*\}\}/g, value);
+  return {
+    exp_labels: { severity: rule.labels.severity, ...labels },
+    exp_annotations: {
+      summary: fill(rule.annotations.summary),
+      description: fill(rule.annotations.description),
+      dashboard: rule.annotations.dashboard,
+    },
+  };
+}
+
+interface TestCase {
+  interval: string;
+  input_series: { series: string; values: string }[];
+  alert_rule_test: { eval_time: string; alertname: string; exp_alerts: ExpAlert[] }[];
+}
+
+const JOB = 'job="secure-mcp-gateway",instance="gw-1"';
+
+/** One group per alert; each has a series that fires and one that must not. */
+export const PROMTOOL_TESTS: TestCase[] = [
+  {
+    // server a: 6 of 60 calls a minute fail (10%); server b: 1 of 60 (1.7%).
+    interval: '1m',
+    input_series: [
+      { series: `${prom('toolCalls')}{server="a",tool="t",${JOB}}`, values: '0+60x30' },
+      { series: `${prom('toolCallFailure')}{server="a",tool="t",error_type="UpstreamError",${JOB}}`, values: '0+6x30' },
+      { series: `${prom('toolCalls')}{server="b",tool="t",${JOB}}`, values: '0+60x30' },
+      { series: `${prom('toolCallFailure')}{server="b",tool="t",error_type="UpstreamError",${JOB}}`, values: '0+1x30' },
+    ],
+    alert_rule_test: [
+      // Pending, not yet firing: 5m of data, `for` not yet elapsed.
+      { eval_time: '3m', alertname: 'EnkryptToolCallErrorRateHigh', exp_alerts: [] },
+      {
+        eval_time: '15m',
+        alertname: 'EnkryptToolCallErrorRateHigh',
+        exp_alerts: [expected('EnkryptToolCallErrorRateHigh', { server: 'a' }, '10%')],
+      },
+    ],
+  },
+  {
+    // slow/t: every call lands in (5, 10]; fast/t: every call lands in (0.05, 0.1].
+    interval: '1m',
+    input_series: [
+      ...bucketSeries('slow', 10),
+      ...bucketSeries('fast', 0.1),
+    ],
+    alert_rule_test: [
+      {
+        eval_time: '20m',
+        alertname: 'EnkryptToolCallLatencyP95High',
+        exp_alerts: [expected('EnkryptToolCallLatencyP95High', { server: 'slow', tool: 't' }, '9.75s')],
+      },
+    ],
+  },
+  {
+    // spiky/input: 1 violation a minute for 70 minutes, then 60 a minute; calm/input: 1 a minute throughout;
+    // fresh/output: no history, then 30 a minute.
+    interval: '1m',
+    input_series: [
+      { series: `${prom('guardrailViolations')}{server="spiky",direction="input",violation_type="injection",${JOB}}`, values: '0+1x70 130+60x10' },
+      { series: `${prom('guardrailViolations')}{server="calm",direction="input",violation_type="injection",${JOB}}`, values: '0+1x80' },
+      { series: `${prom('guardrailViolations')}{server="fresh",direction="output",violation_type="toxicity",${JOB}}`, values: '_x70 0+30x10' },
+    ],
+    alert_rule_test: [
+      { eval_time: '60m', alertname: 'EnkryptGuardrailViolationSpike', exp_alerts: [] },
+      {
+        eval_time: '75m',
+        alertname: 'EnkryptGuardrailViolationSpike',
+        exp_alerts: [
+          expected('EnkryptGuardrailViolationSpike', { server: 'fresh', direction: 'output' }, '0.50'),
+          expected('EnkryptGuardrailViolationSpike', { server: 'spiky', direction: 'input' }, '1.00'),
+        ],
+      },
+    ],
+  },
+  {
+    // http: 12 failures a minute (0.2/s); stdio: 3 a minute (0.05/s).
+    interval: '1m',
+    input_series: [
+      { series: `${prom('authFailure')}{transport="http",reason="unknown_key",${JOB}}`, values: '0+12x20' },
+      { series: `${prom('authFailure')}{transport="stdio",reason="unknown_key",${JOB}}`, values: '0+3x20' },
+    ],
+    alert_rule_test: [
+      {
+        eval_time: '10m',
+        alertname: 'EnkryptAuthFailureSpike',
+        exp_alerts: [expected('EnkryptAuthFailureSpike', { transport: 'http' }, '0.20')],
+      },
+    ],
+  },
+  {
+    // tools: 3 hits and 7 misses a minute (70% miss); servers: 9 hits, 1 miss (10%);
+    // cold: misses only, no hit series at all (100%).
+    interval: '1m',
+    input_series: [
+      { series: `${prom('cacheHits')}{cache="tools",server="a",${JOB}}`, values: '0+3x40' },
+      { series: `${prom('cacheMisses')}{cache="tools",server="a",${JOB}}`, values: '0+7x40' },
+      { series: `${prom('cacheHits')}{cache="servers",server="a",${JOB}}`, values: '0+9x40' },
+      { series: `${prom('cacheMisses')}{cache="servers",server="a",${JOB}}`, values: '0+1x40' },
+      { series: `${prom('cacheMisses')}{cache="cold",server="a",${JOB}}`, values: '0+5x40' },
+    ],
+    alert_rule_test: [
+      {
+        eval_time: '35m',
+        alertname: 'EnkryptCacheMissRatioHigh',
+        exp_alerts: [
+          expected('EnkryptCacheMissRatioHigh', { cache: 'cold' }, '100%'),
+          expected('EnkryptCacheMissRatioHigh', { cache: 'tools' }, '70%'),
+        ],
+      },
+    ],
+  },
+  {
+    // gw-1: 500 stdio + 350 http sessions (850 > 800); gw-2: 700 in all. Sessions ending drops gw-1 below.
+    interval: '1m',
+    input_series: [
+      { series: `${prom('activeSessions')}{transport="stdio",job="secure-mcp-gateway",instance="gw-1"}`, values: '500x20 100x10' },
+      { series: `${prom('activeSessions')}{transport="http",job="secure-mcp-gateway",instance="gw-1"}`, values: '350x20 350x10' },
+      { series: `${prom('activeSessions')}{transport="http",job="secure-mcp-gateway",instance="gw-2"}`, values: '700x30' },
+    ],
+    alert_rule_test: [
+      {
+        eval_time: '10m',
+        alertname: 'EnkryptActiveSessionsNearLimit',
+        exp_alerts: [expected('EnkryptActiveSessionsNearLimit', { job: 'secure-mcp-gateway', instance: 'gw-1' }, '850')],
+      },
+      // The gauge went down when sessions ended: the alert resolves.
+      { eval_time: '28m', alertname: 'EnkryptActiveSessionsNearLimit', exp_alerts: [] },
+    ],
+  },
+];
+
+/** Cumulative histogram series for one server where every call (60 a minute) takes `seconds`. */
+function bucketSeries(server: string, seconds: number): { series: string; values: string }[] {
+  const bounds = [...getMetricDefinition('toolCallDuration').buckets.map(String), '+Inf'];
+  const name = prom('toolCallDuration');
+  const labels = `server="${server}",tool="t",outcome="success",${JOB}`;
+  return [
+    ...bounds.map((le) => ({
+      series: `${name}_bucket{${labels},le="${le}"}`,
+      values: le === '+Inf' || Number(le) >= seconds ? '0+60x30' : '0x30',
+    })),
+    { series: `${name}_count{${labels}}`, values: '0+60x30' },
+    { series: `${name}_sum{${labels}}`, values: `0+${60 * seconds}x30` },
+  ];
+}
+
+export function renderAlertTests(rulesFileFromTests: string): string {
+  return (
+    HEADER +
+    stringify(
+      { rule_files: [rulesFileFromTests], evaluation_interval: '1m', tests: PROMTOOL_TESTS },
+      { lineWidth: 0 },
+    )
+  );
+}

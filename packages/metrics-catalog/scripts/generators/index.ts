@@ -1,0 +1,20 @@
+/** Every generated file, keyed by its path relative to the repository root. */
+import { renderAlertRules, renderAlertTests } from './alerts.ts';
+import { renderDashboards } from './dashboards.ts';
+import { renderDocs } from './docs.ts';
+
+export const DASHBOARDS_DIR = 'deploy/observability/grafana/dashboards';
+export const RULES_DIR = 'deploy/observability/prometheus/rules';
+export const RULES_FILE = `${RULES_DIR}/enkrypt-alerts.yml`;
+// In a subfolder so Prometheus' `rules/*.yml` glob does not load the tests as rules.
+export const RULES_TEST_FILE = `${RULES_DIR}/tests/enkrypt-alerts.test.yml`;
+export const DOCS_FILE = 'docs/metrics.md';
+
+export function renderGeneratedFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [name, content] of Object.entries(renderDashboards())) files[`${DASHBOARDS_DIR}/${name}`] = content;
+  files[RULES_FILE] = renderAlertRules();
+  files[RULES_TEST_FILE] = renderAlertTests('../enkrypt-alerts.yml');
+  files[DOCS_FILE] = renderDocs();
+  return files;
+}

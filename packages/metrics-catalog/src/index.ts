@@ -1,0 +1,31 @@
+export {
+  METRIC_DEFINITIONS,
+  GATEWAY_DURATION_BUCKETS,
+  MCP_DURATION_BUCKETS,
+  getMetricDefinition,
+  findMetricDefinition,
+  prometheusNameOf,
+  toPrometheusName,
+} from './definitions.js';
+export type {
+  InstrumentKind,
+  MetricDefinition,
+  GatewayMetricDefinition,
+  GatewayMetricKey,
+  GatewayMetricName,
+  MetricDefinitionFor,
+  AllowedAttributeKey,
+} from './definitions.js';
+export { createGatewayMetrics } from './recorders.js';
+export type {
+  GatewayMetrics,
+  GatewayMetricsOptions,
+  MetricAttributes,
+  MetricAttributeValue,
+  CounterRecorder,
+  UpDownCounterRecorder,
+  HistogramRecorder,
+  ObservableGaugeRecorder,
+  GaugeObserve,
+  RecorderFor,
+} from './recorders.js';

@@ -1,0 +1,213 @@
+// Where and how to export: protocol, per-signal URLs, TLS material, and the reachability check.
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { isAbsolute, resolve } from 'node:path';
+import type { ConnectivityResult, OtlpProtocol, TelemetrySettings } from '@secure-mcp-gateway/telemetry-core';
+
+export type Signal = 'traces' | 'metrics' | 'logs';
+
+export interface Endpoint {
+  protocol: OtlpProtocol;
+  /** TLS on the wire. */
+  secure: boolean;
+  host: string;
+  port: number;
+  /** The endpoint as users wrote it, credentials stripped (safe to print). */
+  display: string;
+  /** gRPC: `host:port` URL for the exporter. HTTP: the base URL (signals append `/v1/<signal>`). */
+  baseUrl: string;
+  signalUrl(signal: Signal): string;
+  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+}
+
+const SIGNAL_SUFFIX = /\/v1\/(traces|metrics|logs)\/?$/;
+
+function readTlsFile(kind: string, path: string | undefined, configDir: string): Buffer | undefined {
+  if (!path) return undefined;
+  const full = isAbsolute(path) ? path : resolve(configDir, path);
+  try {
+    return readFileSync(full);
+  } catch (error) {
+    throw new Error(
+      `opentelemetry telemetry: cannot read the TLS ${kind} file ${full} (plugins.telemetry.config.${kind}): ` +
+        `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+/** Resolves settings into an endpoint. Throws an Error naming the config key on bad input. */
+export function resolveEndpoint(settings: TelemetrySettings, configDir: string): Endpoint {
+  let url: URL;
+  try {
+    url = new URL(settings.url);
+  } catch {
+    throw new Error(
+      `opentelemetry telemetry: plugins.telemetry.config.url ${JSON.stringify(settings.url)} is not a URL; ` +
+        'use e.g. http://localhost:4317 (gRPC) or http://localhost:4318 (HTTP/protobuf)',
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'grpc:' && url.protocol !== 'grpcs:') {
+    throw new Error(
+      `opentelemetry telemetry: plugins.telemetry.config.url must start with http:// or https://, got ${url.protocol}//`,
+    );
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  // No protocol given: port 4318 or a path means OTLP/HTTP (the collector's conventions), else gRPC.
+  const protocol: OtlpProtocol = settings.protocol ?? (url.port === '4318' || path !== '' ? 'http/protobuf' : 'grpc');
+  // `insecure: false` asks for TLS even on an http:// URL; an https:// URL is TLS whatever `insecure` says.
+  const secure = !settings.insecure || url.protocol === 'https:' || url.protocol === 'grpcs:';
+  const defaultPort = protocol === 'grpc' ? 4317 : secure ? 443 : 80;
+  const port = url.port ? Number(url.port) : defaultPort;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const scheme = secure ? 'https' : 'http';
+  const hostPort = `${url.hostname}:${port}`;
+  const display = `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+
+  const tlsFiles = {
+    ca: readTlsFile('ca', settings.tls.ca, configDir),
+    cert: readTlsFile('cert', settings.tls.cert, configDir),
+    key: readTlsFile('key', settings.tls.key, configDir),
+  };
+  if (Boolean(tlsFiles.cert) !== Boolean(tlsFiles.key)) {
+    throw new Error(
+      'opentelemetry telemetry: mTLS needs both plugins.telemetry.config.cert and plugins.telemetry.config.key ' +
+        `(only ${tlsFiles.cert ? 'cert' : 'key'} is set)`,
+    );
+  }
+  if (!secure && (tlsFiles.ca || tlsFiles.cert)) {
+    throw new Error(
+      'opentelemetry telemetry: ca/cert/key are set but the connection is insecure; set ' +
+        'plugins.telemetry.config.insecure to false (or use an https:// url) to use TLS',
+    );
+  }
+  const tlsMaterial: Endpoint['tls'] = {};
+  if (tlsFiles.ca) tlsMaterial.ca = tlsFiles.ca;
+  if (tlsFiles.cert) tlsMaterial.cert = tlsFiles.cert;
+  if (tlsFiles.key) tlsMaterial.key = tlsFiles.key;
+
+  const basePath = path.replace(SIGNAL_SUFFIX, '');
+  const baseUrl = protocol === 'grpc' ? `${scheme}://${hostPort}` : `${scheme}://${hostPort}${basePath}`;
+  return {
+    protocol,
+    secure,
+    host,
+    port,
+    display,
+    baseUrl,
+    signalUrl: (signal) => (protocol === 'grpc' ? baseUrl : `${baseUrl}/v1/${signal}`),
+    tls: tlsMaterial,
+  };
+}
+
+const HINT_PLAIN =
+  'Start an OpenTelemetry Collector there (see deploy/observability), or point plugins.telemetry.config.url at one; ' +
+  'set "enabled": false to turn telemetry off. Telemetry stays off meanwhile and switches on when the endpoint answers.';
+
+function describeError(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ECONNREFUSED') return 'connection refused';
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return 'host not found';
+  if (error.code === 'ETIMEDOUT') return 'timed out';
+  return error.code ? `${error.code}: ${error.message}` : error.message;
+}
+
+function tlsHint(message: string): string {
+  if (/self[- ]signed|unable to (get|verify)|certificate|CERT_/i.test(message)) {
+    return 'The server certificate is not trusted: set plugins.telemetry.config.ca to the collector\'s CA file, or check the url\'s host name matches the certificate.';
+  }
+  if (/alert|handshake/i.test(message)) {
+    return 'The TLS handshake failed: if the collector requires client certificates (mTLS), set plugins.telemetry.config.cert and key.';
+  }
+  return 'Check the collector speaks TLS on that port, or set plugins.telemetry.config.insecure to true for a plain connection.';
+}
+
+/**
+ * Can the endpoint be reached within `timeoutMs`? gRPC: a TCP connect (plus a TLS handshake
+ * when secure). HTTP: a GET of the traces path (no body, no side effects); any HTTP answer, even 404/405,
+ * means reachable.
+ */
+export function checkEndpoint(endpoint: Endpoint, timeoutMs: number): Promise<ConnectivityResult> {
+  const target = `${endpoint.host}:${endpoint.port}`;
+  const label = endpoint.protocol === 'grpc' ? 'OTLP/gRPC' : 'OTLP/HTTP';
+  return new Promise<ConnectivityResult>((done) => {
+    let settled = false;
+    const finish = (result: ConnectivityResult, cleanup?: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      cleanup?.();
+      done(result);
+    };
+    const timer = setTimeout(() => {
+      finish({
+        ok: false,
+        detail: `${label} endpoint ${endpoint.display} did not answer within ${timeoutMs} ms`,
+        hint: HINT_PLAIN,
+      }, abort);
+    }, Math.max(1, timeoutMs));
+    timer.unref?.();
+    let abort: (() => void) | undefined;
+
+    const fail = (error: NodeJS.ErrnoException, tlsStage: boolean): void => {
+      const what = describeError(error);
+      finish({
+        ok: false,
+        detail: `${tlsStage ? 'TLS handshake with' : 'cannot reach'} ${label} endpoint ${endpoint.display} (${target}): ${what}`,
+        hint: tlsStage ? tlsHint(error.message) : HINT_PLAIN,
+      }, abort);
+    };
+
+    if (endpoint.protocol === 'grpc') {
+      if (!endpoint.secure) {
+        const socket = net.connect({ host: endpoint.host, port: endpoint.port });
+        abort = () => socket.destroy();
+        socket.once('connect', () => finish({ ok: true, detail: `TCP connect to ${target} succeeded` }, abort));
+        socket.once('error', (error) => fail(error, false));
+        return;
+      }
+      let connected = false;
+      const socket = tls.connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        ...(net.isIP(endpoint.host) ? {} : { servername: endpoint.host }),
+        ...(endpoint.tls.ca ? { ca: endpoint.tls.ca } : {}),
+        ...(endpoint.tls.cert ? { cert: endpoint.tls.cert, key: endpoint.tls.key } : {}),
+        ALPNProtocols: ['h2'],
+      });
+      abort = () => socket.destroy();
+      socket.once('connect', () => {
+        connected = true;
+      });
+      socket.once('secureConnect', () => finish({ ok: true, detail: `TLS connect to ${target} succeeded` }, abort));
+      socket.once('error', (error) => fail(error, connected));
+      return;
+    }
+
+    const url = new URL(endpoint.signalUrl('traces'));
+    const request = (endpoint.secure ? https : http).request(url, {
+      method: 'GET',
+      agent: false,
+      ...(endpoint.secure
+        ? {
+            ...(endpoint.tls.ca ? { ca: endpoint.tls.ca } : {}),
+            ...(endpoint.tls.cert ? { cert: endpoint.tls.cert, key: endpoint.tls.key } : {}),
+          }
+        : {}),
+    });
+    let tlsStage = false;
+    abort = () => request.destroy();
+    request.once('socket', (socket) => {
+      socket.once('connect', () => {
+        tlsStage = endpoint.secure;
+      });
+    });
+    request.once('response', (response) => {
+      response.resume();
+      finish({ ok: true, detail: `HTTP GET ${url.origin}${url.pathname} answered ${response.statusCode}` }, abort);
+    });
+    request.once('error', (error) => fail(error, tlsStage));
+    request.end();
+  });
+}

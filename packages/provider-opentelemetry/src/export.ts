@@ -1,0 +1,199 @@
+// Sending batches: retries for gRPC (the OTel gRPC transport does not retry UNAVAILABLE /
+// RESOURCE_EXHAUSTED itself, unlike the HTTP one), a hard deadline per export, and a
+// counting batch queue that never drops silently.
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+
+export interface BatchExporter<T> {
+  export(items: T[], resultCallback: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
+const GRPC_UNAVAILABLE = 14;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const INITIAL_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 5000;
+
+/** Cancels pending retry waits when the provider shuts down. */
+export class RetryGate {
+  private closed = false;
+  private readonly waiters = new Set<() => void>();
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Resolves true after `ms`, or false at once when the gate closes. The timer never keeps the process alive. */
+  wait(ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (value: boolean): void => {
+        clearTimeout(timer);
+        this.waiters.delete(cancel);
+        resolve(value);
+      };
+      const cancel = (): void => done(false);
+      const timer = setTimeout(() => done(true), ms);
+      timer.unref?.();
+      this.waiters.add(cancel);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const cancel of [...this.waiters]) cancel();
+  }
+}
+
+function once<T>(exporter: BatchExporter<T>, items: T[]): Promise<ExportResult> {
+  return new Promise((resolve) => {
+    try {
+      exporter.export(items, resolve);
+    } catch (error) {
+      resolve({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  });
+}
+
+function retryableGrpc(result: ExportResult): boolean {
+  const code = (result.error as { code?: unknown } | undefined)?.code;
+  return code === GRPC_UNAVAILABLE || code === GRPC_RESOURCE_EXHAUSTED;
+}
+
+/**
+ * Exports `items`, retrying gRPC UNAVAILABLE/RESOURCE_EXHAUSTED with jittered exponential
+ * backoff while time is left. Resolves by `timeoutMs` at the latest (a hung export counts as failed).
+ */
+export function exportBatch<T>(
+  exporter: BatchExporter<T>,
+  items: T[],
+  options: { timeoutMs: number; retryGrpc: boolean; gate: RetryGate },
+): Promise<ExportResult> {
+  const deadline = Date.now() + options.timeoutMs;
+  const attempt = async (): Promise<ExportResult> => {
+    let backoff = INITIAL_BACKOFF_MS;
+    for (;;) {
+      const result = await once(exporter, items);
+      if (result.code === ExportResultCode.SUCCESS || !options.retryGrpc || !retryableGrpc(result)) return result;
+      const wait = Math.min(backoff, MAX_BACKOFF_MS) * (0.8 + Math.random() * 0.4);
+      backoff *= 1.5;
+      if (Date.now() + wait >= deadline) return result;
+      if (!(await options.gate.wait(wait))) return result;
+    }
+  };
+  return new Promise((resolve) => {
+    const timer = setTimeout(
+      () => resolve({ code: ExportResultCode.FAILED, error: new Error(`export did not complete within ${options.timeoutMs} ms`) }),
+      options.timeoutMs,
+    );
+    timer.unref?.();
+    attempt().then(
+      (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve({ code: ExportResultCode.FAILED, error: error as Error });
+      },
+    );
+  });
+}
+
+export interface BatchQueueOptions<T> {
+  /** Sends one batch; resolves with the result, never rejects, within its own deadline. */
+  send(items: T[]): Promise<ExportResult>;
+  maxQueueSize: number;
+  maxBatchSize: number;
+  /** Longest time an item waits before its batch is sent. */
+  scheduledDelayMs: number;
+  /** Called on every dropped item (queue full); the caller counts and warns, rate-limited. */
+  onDrop(reason: 'queue_full' | 'shutdown', count: number): void;
+  onExportResult(items: number, result: ExportResult): void;
+}
+
+/**
+ * A bounded queue exporting in batches, one export in flight at a time. Unlike the SDK's batch
+ * processors it reports every item: exported, failed (export error) or dropped (queue full,
+ * shutdown), so nothing disappears uncounted.
+ */
+export class BatchQueue<T> {
+  private queue: T[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private closed = false;
+  private closing = false;
+
+  constructor(private readonly options: BatchQueueOptions<T>) {}
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  add(item: T): void {
+    if (this.closed) {
+      this.options.onDrop('shutdown', 1);
+      return;
+    }
+    if (this.queue.length >= this.options.maxQueueSize) {
+      this.options.onDrop('queue_full', 1);
+      return;
+    }
+    this.queue.push(item);
+    if (this.queue.length >= this.options.maxBatchSize) this.kick();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.inFlight || this.queue.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, this.options.scheduledDelayMs);
+    this.timer.unref?.();
+  }
+
+  /** Starts an export of one batch unless one is in flight. */
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxBatchSize);
+    this.inFlight = this.options
+      .send(batch)
+      .then((result) => this.options.onExportResult(batch.length, result))
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.queue.length >= this.options.maxBatchSize || (this.closing && this.queue.length > 0)) this.kick();
+        else this.schedule();
+      });
+  }
+
+  /** Exports everything queued now (and what is in flight). Each export has its own deadline, so this ends. */
+  async flush(): Promise<void> {
+    if (this.inFlight) await this.inFlight;
+    let batches = Math.ceil(this.queue.length / this.options.maxBatchSize);
+    while (batches-- > 0 && (this.queue.length > 0 || this.inFlight)) {
+      if (!this.inFlight) this.kick();
+      await this.inFlight;
+    }
+  }
+
+  /** Stops accepting items; what is still queued when `drop()` is called is counted as dropped. */
+  close(): void {
+    this.closed = true;
+    this.closing = true;
+  }
+
+  /** Counts everything still queued as dropped (shutdown deadline passed) and empties the queue. */
+  drop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const count = this.queue.length;
+    this.queue = [];
+    if (count > 0) this.options.onDrop('shutdown', count);
+  }
+}

@@ -1,0 +1,220 @@
+// The structured logger: JSON lines to a mirror (stderr, a file, or nowhere) and OTLP log records.
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ROOT_CONTEXT, context as contextApi, isSpanContextValid, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import type { AnyValue, AnyValueMap, Logger as OtelLogger } from '@opentelemetry/api-logs';
+import {
+  LOG_LEVEL_SEVERITY,
+  redactSecrets,
+  type LogFields,
+  type LogLevel,
+  type LogRecord,
+  type TelemetryLogger,
+} from '@secure-mcp-gateway/telemetry-core';
+
+const RESERVED = new Set(['time', 'level', 'logger', 'event', 'trace_id', 'span_id']);
+
+/** Where JSON lines go. */
+export interface LineSink {
+  write(line: string): void;
+  close(): void;
+  readonly description: string;
+}
+
+/** `stderr`, `none`, or a file path (appended; relative to `baseDir`). Never stdout. */
+export function createLineSink(spec: string, baseDir: string): LineSink {
+  const lower = spec.toLowerCase();
+  if (lower === 'none' || lower === 'off' || lower === 'false') {
+    return { write: () => {}, close: () => {}, description: 'none' };
+  }
+  if (lower === 'stderr') {
+    return {
+      write: (line) => {
+        try {
+          process.stderr.write(line);
+        } catch {
+          // a closed stderr must not crash the host
+        }
+      },
+      close: () => {},
+      description: 'stderr',
+    };
+  }
+  if (lower === 'stdout' || lower === '/dev/stdout' || lower === '-') {
+    throw new Error(
+      'opentelemetry telemetry: plugins.telemetry.config.log_mirror cannot be stdout (it may carry the MCP protocol); ' +
+        'use "stderr", "none" or a file path',
+    );
+  }
+  const path = isAbsolute(spec) ? spec : resolve(baseDir, spec);
+  let fd: number | undefined;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(path, 'a');
+  } catch (error) {
+    throw new Error(
+      `opentelemetry telemetry: cannot open the log mirror file ${path} (plugins.telemetry.config.log_mirror): ` +
+        `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  return {
+    // Synchronous appends: a line is on disk when the call returns, also on a crash right after.
+    write: (line) => {
+      if (fd === undefined) return;
+      try {
+        writeSync(fd, line);
+      } catch {
+        // disk full or closed: logging must not throw into the host
+      }
+    },
+    close: () => {
+      if (fd === undefined) return;
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+      fd = undefined;
+    },
+    description: path,
+  };
+}
+
+function plain(value: unknown): unknown {
+  if (value instanceof Error) return { type: value.name, message: value.message };
+  return value;
+}
+
+/** The JSON-line object of a record (as core's spec: record keys first, fields cannot overwrite them). */
+export function toJsonObject(record: LogRecord, context: LogFields, fields: LogFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    time: new Date(record.time).toISOString(),
+    level: record.level,
+    logger: record.logger,
+    event: record.event,
+  };
+  for (const source of [context, fields]) {
+    for (const key of Object.keys(source)) {
+      if (RESERVED.has(key)) continue;
+      const value = plain(source[key]);
+      if (value !== undefined) out[key] = value;
+    }
+  }
+  if (record.traceId) out.trace_id = record.traceId;
+  if (record.spanId) out.span_id = record.spanId;
+  return out;
+}
+
+function jsonLine(object: Record<string, unknown>): string {
+  try {
+    return `${JSON.stringify(object, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`;
+  } catch (error) {
+    return `${JSON.stringify({
+      time: object.time,
+      level: object.level,
+      logger: object.logger,
+      event: object.event,
+      serialization_error: (error as Error).message,
+    })}\n`;
+  }
+}
+
+/** An attribute value OTLP can carry (AnyValue); depth-limited, class instances as strings. */
+function toAnyValue(value: unknown, depth = 0): AnyValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof Error) return { type: value.name, message: value.message };
+  if (depth >= 8) return '[Truncated]';
+  if (Array.isArray(value)) return value.map((item) => toAnyValue(item, depth + 1));
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return String(value);
+    const out: AnyValueMap = {};
+    for (const [key, item] of Object.entries(value)) out[key] = toAnyValue(item, depth + 1);
+    return out;
+  }
+  return String(value);
+}
+
+export interface LogPipeline {
+  sink: LineSink;
+  threshold: LogLevel;
+  /** The OTLP logger of a scope (logger name); undefined once shut down. */
+  otelLogger(name: string): OtelLogger | undefined;
+}
+
+function contextOf(record: LogRecord): Context {
+  if (!record.traceId || !record.spanId) return ROOT_CONTEXT;
+  const spanContext = { traceId: record.traceId, spanId: record.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true };
+  return isSpanContextValid(spanContext) ? trace.setSpanContext(ROOT_CONTEXT, spanContext) : ROOT_CONTEXT;
+}
+
+/** Writes a record: JSON line to the mirror, OTLP log record to the logs pipeline. Never throws. */
+export function writeRecord(pipeline: LogPipeline, record: LogRecord, otelContext?: Context): void {
+  if (LOG_LEVEL_SEVERITY[record.level] < LOG_LEVEL_SEVERITY[pipeline.threshold]) return;
+  try {
+    // Secrets never leave the process, in either form.
+    const context = redactSecrets(record.context) as LogFields;
+    const fields = redactSecrets(record.fields) as LogFields;
+    pipeline.sink.write(jsonLine(toJsonObject(record, context, fields)));
+    const otel = pipeline.otelLogger(record.logger);
+    if (!otel) return;
+    const attributes: AnyValueMap = {};
+    for (const source of [context, fields]) {
+      for (const key of Object.keys(source)) {
+        if (RESERVED.has(key) || source[key] === undefined) continue;
+        attributes[key] = toAnyValue(source[key]);
+      }
+    }
+    otel.emit({
+      timestamp: record.time,
+      severityNumber: LOG_LEVEL_SEVERITY[record.level],
+      severityText: record.level,
+      body: record.event,
+      attributes,
+      context: otelContext ?? contextOf(record),
+    });
+  } catch {
+    // logging never throws into the host
+  }
+}
+
+/** A `TelemetryLogger` over the pipeline; records carry the active span's ids. */
+export function createLogger(pipeline: LogPipeline, name: string, bindings: LogFields = {}): TelemetryLogger {
+  const context: LogFields = Object.freeze({ ...bindings });
+  const min = LOG_LEVEL_SEVERITY[pipeline.threshold];
+  const log = (level: LogLevel, event: string, fields?: LogFields): void => {
+    if (LOG_LEVEL_SEVERITY[level] < min) return;
+    const active = contextApi.active();
+    const spanContext = trace.getSpanContext(active);
+    const valid = spanContext !== undefined && isSpanContextValid(spanContext);
+    writeRecord(
+      pipeline,
+      {
+        time: Date.now(),
+        level,
+        event,
+        logger: name,
+        context,
+        fields: fields ?? {},
+        traceId: valid ? spanContext.traceId : undefined,
+        spanId: valid ? spanContext.spanId : undefined,
+      },
+      active,
+    );
+  };
+  return {
+    name,
+    debug: (event, fields) => log('DEBUG', event, fields),
+    info: (event, fields) => log('INFO', event, fields),
+    warn: (event, fields) => log('WARNING', event, fields),
+    error: (event, fields) => log('ERROR', event, fields),
+    critical: (event, fields) => log('CRITICAL', event, fields),
+    log,
+    child: (more) => createLogger(pipeline, name, { ...context, ...more }),
+    isLevelEnabled: (level) => LOG_LEVEL_SEVERITY[level] >= min,
+  };
+}

@@ -1,0 +1,474 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { credentials as grpcCredentials, Metadata } from '@grpc/grpc-js';
+import { propagation, TraceFlags, type Context, type Meter, type Tracer } from '@opentelemetry/api';
+import {
+  CompositePropagator,
+  ExportResultCode,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+  type ExportResult,
+} from '@opentelemetry/core';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type AggregationOption,
+  type InstrumentType,
+  type MetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type ReadableSpan,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import {
+  ensureContextManager,
+  type ConnectivityResult,
+  type LogRecord,
+  type ProviderContext,
+  type ProviderInstance,
+  type ProviderStats,
+  type TelemetryLogger,
+} from '@secure-mcp-gateway/telemetry-core';
+import { parseProviderConfig, type OpenTelemetryProviderConfig } from './config';
+import { checkEndpoint, resolveEndpoint, type Endpoint, type Signal } from './endpoint';
+import { BatchQueue, exportBatch, RetryGate, type BatchExporter } from './export';
+import { createLineSink, createLogger, writeRecord, type LogPipeline } from './logger';
+import { buildResource } from './resource';
+
+export const PACKAGE_NAME = '@secure-mcp-gateway/telemetry-provider-opentelemetry';
+export const PACKAGE_VERSION = '0.1.0';
+
+/** Counters of the provider's own work, from `stats()`. */
+export interface OpenTelemetryStats extends ProviderStats {
+  /** Spans dropped because the queue was full or the provider shut down before they were sent. */
+  readonly droppedSpans: number;
+  readonly droppedLogRecords: number;
+  /** Export calls that failed (any signal). */
+  readonly failedExports: number;
+  /** Items in failed exports (lost after retries). */
+  readonly failedSpans: number;
+  readonly failedLogRecords: number;
+  readonly failedMetricExports: number;
+  readonly exportedSpans: number;
+  readonly exportedLogRecords: number;
+  readonly exportedMetricBatches: number;
+  readonly queuedSpans: number;
+  readonly queuedLogRecords: number;
+  /** The bound port of the Prometheus scrape endpoint (also when configured as 0); undefined without one. */
+  readonly prometheusPort: number | undefined;
+}
+
+/** What `create` returns: the contract plus the Prometheus port and typed stats. */
+export interface OpenTelemetryProviderInstance extends ProviderInstance {
+  /** Bound port of the Prometheus scrape endpoint (`prometheus_port`, 0 = any free port); undefined without one. */
+  readonly prometheusPort: number | undefined;
+  /** The resolved OTLP endpoint (no credentials) and protocol. */
+  readonly endpoint: { readonly url: string; readonly protocol: 'grpc' | 'http/protobuf'; readonly secure: boolean };
+  logger(name: string): TelemetryLogger;
+  tracer(name: string, version?: string): Tracer;
+  meter(name: string, version?: string): Meter;
+  checkConnectivity(timeoutMs: number): Promise<ConnectivityResult>;
+  emit(record: LogRecord): void;
+  stats(): OpenTelemetryStats;
+}
+
+const DROP_WARNING_INTERVAL_MS = 60_000;
+const FAILURE_WARNING_INTERVAL_MS = 30_000;
+
+/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects; the timer never keeps the process alive. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, ms));
+    timer.unref?.();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
+
+/** Calls `fn` safely: a throwing SDK call becomes a rejected promise instead of an exception. */
+function attempt(fn: () => Promise<unknown> | unknown): Promise<unknown> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function registerPropagator(): void {
+  // Only when nobody registered one: the global propagator is set-once in the OTel API.
+  if (propagation.fields().length > 0) return;
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+}
+
+function errorText(error: unknown): string {
+  if (!error) return 'unknown error';
+  const message = (error as Error).message ?? String(error);
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}
+
+function hasDataPoints(metrics: ResourceMetrics): boolean {
+  return metrics.scopeMetrics.some((scope) => scope.metrics.some((metric) => metric.dataPoints.length > 0));
+}
+
+interface SignalExporters {
+  traces: BatchExporter<ReadableSpan>;
+  logs: BatchExporter<ReadableLogRecord>;
+  metrics: PushMetricExporter;
+}
+
+function createExporters(endpoint: Endpoint, ctx: ProviderContext, config: OpenTelemetryProviderConfig): SignalExporters {
+  const { settings } = ctx;
+  const common = {
+    timeoutMillis: config.exportTimeoutMs,
+    // The OTLP exporters refuse exports beyond this many in flight; our queues keep one per signal in
+    // flight, but a flush must never be refused, so allow as many as a full queue has batches.
+    concurrencyLimit: Math.ceil(settings.batch.maxQueueSize / settings.batch.maxBatchSize) + 2,
+    compression: settings.compression as never,
+  };
+  if (endpoint.protocol === 'grpc') {
+    const credentials = endpoint.secure
+      ? grpcCredentials.createSsl(endpoint.tls.ca ?? null, endpoint.tls.key ?? null, endpoint.tls.cert ?? null)
+      : grpcCredentials.createInsecure();
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(settings.headers)) metadata.set(key.toLowerCase(), value);
+    const options = { ...common, url: endpoint.baseUrl, credentials, metadata };
+    return {
+      traces: new GrpcTraceExporter(options),
+      logs: new GrpcLogExporter(options),
+      metrics: new GrpcMetricExporter({ ...options, temporalityPreference: AggregationTemporality.CUMULATIVE }),
+    };
+  }
+  const agent = {
+    keepAlive: true,
+    ...(endpoint.tls.ca ? { ca: endpoint.tls.ca } : {}),
+    ...(endpoint.tls.cert ? { cert: endpoint.tls.cert, key: endpoint.tls.key } : {}),
+  };
+  const options = { ...common, headers: { ...settings.headers }, httpAgentOptions: agent };
+  return {
+    traces: new ProtoTraceExporter({ ...options, url: endpoint.signalUrl('traces') }),
+    logs: new ProtoLogExporter({ ...options, url: endpoint.signalUrl('logs') }),
+    metrics: new ProtoMetricExporter({
+      ...options,
+      url: endpoint.signalUrl('metrics'),
+      temporalityPreference: AggregationTemporality.CUMULATIVE,
+    }),
+  };
+}
+
+/** Builds a running provider instance. Throws (with the config key named) on unusable settings. */
+export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: ProviderContext): Promise<OpenTelemetryProviderInstance> {
+  const config = normaliseConfig(rawConfig);
+  const { settings, diagnostics } = ctx;
+  const endpoint = resolveEndpoint(settings, ctx.configDir);
+  const sink = createLineSink(config.logMirror, ctx.configDir);
+
+  ensureContextManager();
+  registerPropagator();
+
+  const resource = buildResource(ctx);
+  const exporters = createExporters(endpoint, ctx, config);
+  const retryGrpc = endpoint.protocol === 'grpc';
+  const gate = new RetryGate();
+
+  const counts = {
+    droppedSpans: 0,
+    droppedLogRecords: 0,
+    failedExports: 0,
+    failedSpans: 0,
+    failedLogRecords: 0,
+    failedMetricExports: 0,
+    exportedSpans: 0,
+    exportedLogRecords: 0,
+    exportedMetricBatches: 0,
+  };
+  const dropsByReason = new Map<string, number>();
+  const lastWarning = new Map<string, number>();
+  const failing = new Set<Signal>();
+
+  /** One warning per key per interval; repeats are only counted. */
+  const warnLimited = (key: string, intervalMs: number, message: string, fields: Record<string, unknown>): void => {
+    const now = Date.now();
+    const last = lastWarning.get(key);
+    if (last !== undefined && now - last < intervalMs) return;
+    lastWarning.set(key, now);
+    diagnostics.warn(message, fields);
+  };
+
+  const onDrop = (signal: 'traces' | 'logs', reason: 'queue_full' | 'shutdown', count: number): void => {
+    if (signal === 'traces') counts.droppedSpans += count;
+    else counts.droppedLogRecords += count;
+    const key = `${signal}|${reason}`;
+    dropsByReason.set(key, (dropsByReason.get(key) ?? 0) + count);
+    const what = signal === 'traces' ? 'spans' : 'log records';
+    if (reason === 'queue_full') {
+      warnLimited(`drop:${signal}`, DROP_WARNING_INTERVAL_MS, `telemetry export queue full: dropping ${what} (counted)`, {
+        signal,
+        dropped_total: signal === 'traces' ? counts.droppedSpans : counts.droppedLogRecords,
+        max_queue_size: settings.batch.maxQueueSize,
+        endpoint: endpoint.display,
+        hint: 'the collector is slow or unreachable; raise max_queue_size or lower the volume',
+      });
+    } else {
+      warnLimited(`shutdown:${signal}`, DROP_WARNING_INTERVAL_MS, `telemetry shut down before sending every item: ${what} dropped (counted)`, {
+        signal,
+        dropped: dropsByReason.get(key),
+        endpoint: endpoint.display,
+      });
+    }
+  };
+
+  const onExportResult = (signal: Signal, items: number, result: ExportResult): void => {
+    if (result.code === ExportResultCode.SUCCESS) {
+      if (signal === 'traces') counts.exportedSpans += items;
+      else if (signal === 'logs') counts.exportedLogRecords += items;
+      else counts.exportedMetricBatches += 1;
+      if (failing.delete(signal)) diagnostics.debug('OTLP export recovered', { signal, endpoint: endpoint.display });
+      return;
+    }
+    counts.failedExports += 1;
+    if (signal === 'traces') counts.failedSpans += items;
+    else if (signal === 'logs') counts.failedLogRecords += items;
+    else counts.failedMetricExports += 1;
+    const key = `${signal}|export_failed`;
+    if (signal !== 'metrics') dropsByReason.set(key, (dropsByReason.get(key) ?? 0) + items);
+    failing.add(signal);
+    warnLimited(`fail:${signal}`, FAILURE_WARNING_INTERVAL_MS, 'OTLP export failed; the data is counted as lost', {
+      signal,
+      endpoint: endpoint.display,
+      protocol: endpoint.protocol,
+      items,
+      failed_exports_total: counts.failedExports,
+      error: errorText(result.error),
+    });
+  };
+
+  const sendTimeoutMs = config.exportTimeoutMs + 500;
+
+  // ---- traces ----
+  const spanQueue = new BatchQueue<ReadableSpan>({
+    send: (items) => exportBatch(exporters.traces, items, { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
+    maxQueueSize: settings.batch.maxQueueSize,
+    maxBatchSize: settings.batch.maxBatchSize,
+    scheduledDelayMs: settings.batch.timeoutMs,
+    onDrop: (reason, count) => onDrop('traces', reason, count),
+    onExportResult: (items, result) => onExportResult('traces', items, result),
+  });
+  const spanProcessor: SpanProcessor = {
+    onStart: () => {},
+    onEnd: (span) => {
+      if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+      spanQueue.add(span);
+    },
+    forceFlush: () => spanQueue.flush(),
+    shutdown: () => Promise.resolve(),
+  };
+  const ratio = Math.min(1, Math.max(0, settings.samplingRatio));
+  const tracerProvider = new BasicTracerProvider({
+    resource,
+    sampler: new ParentBasedSampler({ root: ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(ratio) }),
+    spanProcessors: [spanProcessor],
+  });
+
+  // ---- logs ----
+  const logQueue = new BatchQueue<ReadableLogRecord>({
+    send: (items) => exportBatch(exporters.logs, items, { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
+    maxQueueSize: settings.batch.maxQueueSize,
+    maxBatchSize: settings.batch.maxBatchSize,
+    scheduledDelayMs: settings.batch.timeoutMs,
+    onDrop: (reason, count) => onDrop('logs', reason, count),
+    onExportResult: (items, result) => onExportResult('logs', items, result),
+  });
+  const logProcessor: LogRecordProcessor = {
+    onEmit: (record: SdkLogRecord, _context?: Context) => logQueue.add(record as unknown as ReadableLogRecord),
+    forceFlush: () => logQueue.flush(),
+    shutdown: () => Promise.resolve(),
+  };
+  const loggerProvider = new LoggerProvider({ resource, processors: [logProcessor] });
+  let logsOpen = true;
+  const otelLoggers = new Map<string, ReturnType<LoggerProvider['getLogger']>>();
+  const pipeline: LogPipeline = {
+    sink,
+    threshold: settings.logLevel,
+    otelLogger: (name) => {
+      if (!logsOpen) return undefined;
+      let logger = otelLoggers.get(name);
+      if (!logger) {
+        logger = loggerProvider.getLogger(name);
+        otelLoggers.set(name, logger);
+      }
+      return logger;
+    },
+  };
+
+  // ---- metrics ----
+  let metricsClosed = false;
+  const metricExporter: PushMetricExporter = {
+    export: (metrics, resultCallback) => {
+      // Nothing recorded, or already flushed at shutdown: no request.
+      if (metricsClosed || !hasDataPoints(metrics)) {
+        resultCallback({ code: ExportResultCode.SUCCESS });
+        return;
+      }
+      void exportBatch(
+        { export: (items, cb) => exporters.metrics.export(items[0]!, cb), shutdown: () => Promise.resolve() },
+        [metrics],
+        { timeoutMs: sendTimeoutMs, retryGrpc, gate },
+      ).then((result) => {
+        onExportResult('metrics', 1, result);
+        resultCallback(result);
+      });
+    },
+    forceFlush: () => exporters.metrics.forceFlush(),
+    shutdown: () => exporters.metrics.shutdown(),
+    selectAggregationTemporality: (type: InstrumentType) =>
+      exporters.metrics.selectAggregationTemporality?.(type) ?? AggregationTemporality.CUMULATIVE,
+    selectAggregation: (type: InstrumentType): AggregationOption =>
+      exporters.metrics.selectAggregation?.(type) ?? ({ type: 'default' } as unknown as AggregationOption),
+  };
+  const readers: MetricReader[] = [
+    new PeriodicExportingMetricReader({
+      exporter: metricExporter,
+      exportIntervalMillis: settings.metricExportIntervalMs,
+      // The SDK requires timeout <= interval.
+      exportTimeoutMillis: Math.min(sendTimeoutMs + 500, settings.metricExportIntervalMs),
+      cardinalityLimits: { default: config.metricCardinalityLimit },
+    }),
+  ];
+
+  let prometheusServer: http.Server | undefined;
+  let prometheusPort: number | undefined;
+  if (settings.prometheusPort !== undefined) {
+    const prometheus = new PrometheusExporter({ preventServerStart: true, host: config.prometheusHost, port: settings.prometheusPort });
+    readers.push(prometheus);
+    prometheusServer = http.createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if ((req.method === 'GET' || req.method === 'HEAD') && path === '/metrics') {
+        prometheus.getMetricsRequestHandler(req, res);
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Prometheus metrics are served at /metrics\n');
+    });
+    const server = prometheusServer;
+    try {
+      prometheusPort = await new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(settings.prometheusPort, config.prometheusHost, () => resolve((server.address() as AddressInfo).port));
+      });
+    } catch (error) {
+      throw new Error(
+        `opentelemetry telemetry: cannot serve Prometheus metrics on ${config.prometheusHost}:${settings.prometheusPort} ` +
+          `(plugins.telemetry.config.prometheus_port): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+    server.unref(); // a scrape endpoint must not keep the host alive
+  }
+
+  const meterProvider = new MeterProvider({ resource, readers });
+  // Self-monitoring: what was lost, so a dashboard can alert on it.
+  meterProvider
+    .getMeter(PACKAGE_NAME, PACKAGE_VERSION)
+    .createObservableCounter('enkrypt_telemetry_dropped_total', {
+      description: 'Telemetry items the OpenTelemetry provider dropped (queue full, shutdown) or failed to export.',
+      unit: '{item}',
+    })
+    .addCallback((observe) => {
+      for (const [key, value] of dropsByReason) {
+        const [signal, reason] = key.split('|');
+        observe.observe(value, { signal, reason });
+      }
+    });
+
+  // ---- lifecycle ----
+  const flushAll = (): Promise<unknown> =>
+    Promise.allSettled([spanQueue.flush(), logQueue.flush(), attempt(() => meterProvider.forceFlush())]);
+
+  let shutdownPromise: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    shutdownPromise ??= (async () => {
+      const started = Date.now();
+      spanQueue.close();
+      logQueue.close();
+      await within(flushAll(), config.shutdownTimeoutMs);
+      // Past the deadline (or done): whatever is still queued is lost; count it.
+      spanQueue.drop();
+      logQueue.drop();
+      logsOpen = false;
+      metricsClosed = true;
+      gate.close();
+      const left = Math.max(250, Math.min(1000, config.shutdownTimeoutMs - (Date.now() - started)));
+      await within(
+        Promise.allSettled([
+          attempt(() => meterProvider.shutdown()),
+          attempt(() => tracerProvider.shutdown()),
+          attempt(() => loggerProvider.shutdown()),
+          attempt(() => exporters.traces.shutdown()),
+          attempt(() => exporters.logs.shutdown()),
+          new Promise<void>((resolve) => {
+            if (!prometheusServer) return resolve();
+            prometheusServer.close(() => resolve());
+            prometheusServer.closeAllConnections();
+          }),
+        ]),
+        left,
+      );
+      sink.close();
+    })();
+    return shutdownPromise;
+  };
+
+  const stats = (): OpenTelemetryStats => ({
+    ...counts,
+    queuedSpans: spanQueue.size,
+    queuedLogRecords: logQueue.size,
+    prometheusPort,
+  });
+
+  return {
+    prometheusPort,
+    endpoint: { url: endpoint.display, protocol: endpoint.protocol, secure: endpoint.secure },
+    logger: (name) => createLogger(pipeline, name),
+    tracer: (name, version) => tracerProvider.getTracer(name, version),
+    meter: (name, version) => meterProvider.getMeter(name, version),
+    checkConnectivity: (timeoutMs) => checkEndpoint(endpoint, timeoutMs),
+    emit: (record) => writeRecord(pipeline, record),
+    stats,
+    forceFlush: () => (shutdownPromise ? shutdownPromise : within(flushAll(), config.shutdownTimeoutMs)),
+    shutdown,
+  };
+}
+
+function normaliseConfig(raw: unknown): OpenTelemetryProviderConfig {
+  // Core hands over the configSchema's output; tolerate the raw object too (direct callers, tests).
+  if (raw && typeof raw === 'object' && 'logMirror' in raw && 'exportTimeoutMs' in raw) return raw as OpenTelemetryProviderConfig;
+  const result = parseProviderConfig(raw);
+  if (result.issues) {
+    const detail = result.issues.map((issue) => `${issue.path?.join('.') ?? 'config'}: ${issue.message}`).join('; ');
+    throw new Error(`opentelemetry telemetry: invalid plugins.telemetry.config: ${detail}`);
+  }
+  return result.value;
+}

@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_TELEMETRY_SETTINGS, type ProviderContext, type TelemetrySettings } from '@secure-mcp-gateway/telemetry-core';
+import provider, { type OpenTelemetryProviderInstance } from '../src/index';
+
+export interface Started {
+  instance: OpenTelemetryProviderInstance;
+  /** Diagnostics the provider reported (message + fields as JSON). */
+  warnings: string[];
+  logFile: string;
+  /** JSON-line objects the log mirror has written so far. */
+  readLogs(): Record<string, unknown>[];
+}
+
+const dirs: string[] = [];
+const running: OpenTelemetryProviderInstance[] = [];
+
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'otel-provider-test-'));
+  dirs.push(dir);
+  return dir;
+}
+
+export function readJsonLines(file: string): Record<string, unknown>[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export function settings(overrides: Partial<TelemetrySettings> = {}): TelemetrySettings {
+  return {
+    ...DEFAULT_TELEMETRY_SETTINGS,
+    provider: 'opentelemetry',
+    serviceName: 'otel-provider-test',
+    // short batch delay and a long metric interval: tests flush explicitly
+    batch: { timeoutMs: 100, maxBatchSize: 1024, maxQueueSize: 8192 },
+    metricExportIntervalMs: 60_000,
+    ...overrides,
+  };
+}
+
+/** Creates an instance as core would (config through the provider's configSchema). */
+export async function start(overrides: Partial<TelemetrySettings>, config: Record<string, unknown> = {}): Promise<Started> {
+  const dir = tempDir();
+  const logFile = join(dir, 'mirror.jsonl');
+  const raw = { log_mirror: logFile, ...config };
+  const validated = await provider.configSchema!['~standard'].validate(raw);
+  if ('issues' in validated && validated.issues) throw new Error(JSON.stringify(validated.issues));
+  const warnings: string[] = [];
+  const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    warnings.push(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}`);
+  const ctx: ProviderContext = {
+    settings: settings(overrides),
+    stdoutReserved: true,
+    configDir: dir,
+    env: {},
+    diagnostics: { debug: () => {}, warn: record('WARN'), error: record('ERROR') },
+    serviceVersion: '9.8.7',
+  };
+  const instance = (await provider.create(validated.value as never, ctx)) as OpenTelemetryProviderInstance;
+  running.push(instance);
+  return { instance, warnings, logFile, readLogs: () => readJsonLines(logFile) };
+}
+
+/** Shuts down every instance started by `start` and removes temp folders (call in afterEach). */
+export async function cleanup(): Promise<void> {
+  await Promise.allSettled(running.splice(0).map((instance) => instance.shutdown()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
