@@ -129,7 +129,7 @@ function printCase(run) {
     return;
   }
   process.stdout.write(`${textTable([`unit: ${result.unit}`, 'median', 'p99', 'ratio'], caseRows(result))}\n`);
-  if (result.target) process.stdout.write(`target ${result.target.met ? 'MET' : 'MISSED'}: ${result.target.text}\n`);
+  if (result.target) process.stdout.write(`target ${result.target.met ? 'met' : 'MISSED'} — ${result.target.text}\n`);
 }
 
 async function previousAnalysis() {

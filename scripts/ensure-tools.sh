@@ -10,11 +10,17 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >&2
 fi
 
-if [ "${1:-}" = "--with-debian" ] && ! command -v promtool >/dev/null 2>&1; then
-  echo "installing Debian packages: $(tr '\n' ' ' < .ci/apt-packages.txt)" >&2
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $(cat .ci/apt-packages.txt) >&2
+if [ "${1:-}" = "--with-debian" ]; then
+  missing=""
+  for pkg in $(grep -v '^#' .ci/apt-packages.txt); do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+  done
+  if [ -n "$missing" ]; then
+    echo "installing Debian packages:$missing" >&2
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+  fi
 fi
 
 pnpm install --frozen-lockfile --prefer-offline >&2

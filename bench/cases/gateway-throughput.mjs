@@ -4,7 +4,7 @@
 // (stdout → /dev/null) and the OpenTelemetry provider exporting OTLP/HTTP to a local receiver.
 // All gateways run at once; measurement windows rotate between them, several rounds.
 import { emitResult, median, quick, rotate, round, sleep } from '../lib/common.mjs';
-import { connectClients, gatewayBuilt, gatewayTelemetry, runLoad, startGateway, writeGatewayConfig } from '../lib/gateway.mjs';
+import { EXPECTED_STATE, connectClients, gatewayBuilt, gatewayTelemetry, runLoad, startGateway, writeGatewayConfig } from '../lib/gateway.mjs';
 import { startReceiverProcess } from '../lib/receiver.mjs';
 
 const SETUPS = { disabled: 'telemetry disabled', stdout: 'stdout provider', otel: 'OpenTelemetry provider (OTLP/HTTP)' };
@@ -20,7 +20,7 @@ async function main() {
   const samples = Object.fromEntries(names.map((n) => [n, { cps: [], p99: [], p50: [], cpu: [], errors: 0, firstError: undefined }]));
   try {
     for (const name of names) {
-      const gateway = await startGateway(writeGatewayConfig(gatewayTelemetry(name, receiver)));
+      const gateway = await startGateway(writeGatewayConfig(gatewayTelemetry(name, receiver)), { expect: EXPECTED_STATE[name] });
       const pool = await connectClients(gateway.url, CONCURRENCY);
       gw[name] = { gateway, pool };
       await runLoad(pool, { durationMs: quick ? 500 : 1500 }); // warm-up: JIT, caches, upstream spawn
@@ -67,7 +67,7 @@ async function main() {
     unit: 'ops/s',
     rows,
     target: {
-      text: `${ratio >= 0.98 ? 'met' : 'MISSED'}: OTel keeps ${round(ratio * 100)}% of the disabled run's throughput (target ≥ 98%)`,
+      text: `OTel keeps ${round(ratio * 100)}% of the disabled run's throughput (target ≥ 98%)`,
       met: ratio >= 0.98,
     },
     notes:

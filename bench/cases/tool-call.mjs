@@ -102,6 +102,7 @@ async function setupVariant(variant, receiver) {
     });
   return {
     op,
+    stats: () => core.TelemetryConfigManager.instance().bound?.stats?.() ?? {},
     flush: () => core.flushTelemetry({ timeoutMs: 10_000 }),
     shutdown: () => core.shutdownTelemetry({ timeoutMs: 10_000 }),
   };
@@ -119,12 +120,15 @@ async function worker() {
   const TICK_MS = 10;
 
   // Hot path: warm up (JIT), then time chunks of CHUNK calls; the event loop runs between chunks.
-  for (let w = 0; w < hotCalls / 2; w += CHUNK) {
+  // Both passes stop early after a time budget, so slow setups do not stretch the run.
+  const warmEnd = performance.now() + 600;
+  for (let w = 0; w < hotCalls / 2 && performance.now() < warmEnd; w += CHUNK) {
     for (let k = 0; k < CHUNK; k++) v.op(i++);
     await yieldToLoop();
   }
   const chunkNs = [];
-  for (let done = 0; done < hotCalls; done += CHUNK) {
+  const hotEnd = performance.now() + 1200;
+  for (let done = 0; done < hotCalls && performance.now() < hotEnd; done += CHUNK) {
     const t0 = process.hrtime.bigint();
     for (let k = 0; k < CHUNK; k++) v.op(i++);
     chunkNs.push(Number(process.hrtime.bigint() - t0) / CHUNK);
@@ -151,6 +155,7 @@ async function worker() {
   const cpu = process.cpuUsage(cpu0);
   const cpuNsPerCall = ((cpu.user + cpu.system) * 1000) / total;
   const wallMs = performance.now() - t0;
+  const stats = v.stats?.() ?? {};
   await v.shutdown();
   process.send({
     type: 'result',
@@ -159,6 +164,7 @@ async function worker() {
     cpuNs: cpuNsPerCall,
     calls: i,
     wallMs,
+    stats,
   });
   setTimeout(() => process.exit(0), 50).unref();
 }
@@ -171,7 +177,7 @@ async function main() {
   const pacedMs = quick ? 300 : 1500;
   const variants = ['none', 'api-noop', 'noop-provider', 'stdout', 'otel', 'otel-grpc', 'otel-mirror', 'naive'];
   const receiver = await startReceiverProcess();
-  const samples = Object.fromEntries(variants.map((v) => [v, { hot: [], cpu: [], delivered: [], sent: [] }]));
+  const samples = Object.fromEntries(variants.map((v) => [v, { hot: [], cpu: [], delivered: [], sent: [], dropped: [] }]));
   const errors = {};
   try {
     for (let r = 0; r < rounds; r++) {
@@ -189,6 +195,7 @@ async function main() {
             const after = await waitUntilStable(receiver, 'spans', before.spans + res.calls);
             samples[variant].delivered.push(after.spans - before.spans);
             samples[variant].sent.push(res.calls);
+            samples[variant].dropped.push(res.stats?.droppedSpans ?? NaN);
           }
         } catch (err) {
           errors[variant] = String(err.message ?? err).split('\n').slice(0, 3).join(' ');
@@ -224,7 +231,10 @@ async function main() {
   const otelGrpcCpu = med('otel-grpc', 'cpu') - noneCpu;
   const noopRatio = med('noop-provider', 'hot') / hotRef;
   const checks = [
-    { ok: otelCpu <= 4000, text: `OTel provider ${round(otelCpu / 1000)} µs/call amortised (target ≤ 4 µs)` },
+    {
+      ok: med('otel', 'hot') <= 4000,
+      text: `OTel provider ${round(med('otel', 'hot') / 1000)} µs/call on the request path (target ≤ 4 µs; naive ${round(med('naive', 'hot') / 1000)} µs, the issue's "about 8 µs"); ${round(otelCpu / 1000)} µs/call amortised with export (naive ${round(naiveCpu / 1000)} µs)`,
+    },
     { ok: otelCpu <= naiveCpu && med('otel', 'hot') <= med('naive', 'hot'), text: `OTel provider vs naive SDK: ${round(otelCpu / naiveCpu)}x amortised, ${round(med('otel', 'hot') / med('naive', 'hot'))}x hot path (target ≤ 1x)` },
     { ok: noopRatio <= 2, text: `no-op provider ${round(noopRatio)}x the bare API no-op (target ≤ 2x)` },
   ];
@@ -233,7 +243,8 @@ async function main() {
     .map((v) => {
       const d = samples[v].delivered.reduce((a, b) => a + b, 0);
       const s = samples[v].sent.reduce((a, b) => a + b, 0);
-      return `${v} delivered ${d}/${s} spans (${round((100 * d) / s)}%)`;
+      const dr = samples[v].dropped.reduce((a, b) => a + b, 0);
+      return `${v} delivered ${d}/${s} spans (${round((100 * d) / s)}%)${Number.isFinite(dr) ? `, ${dr} counted dropped` : v === 'naive' ? ', no drop counter' : ''}`;
     });
   emitResult({
     case: 'tool-call',

@@ -18,6 +18,9 @@ export function gatewayBuilt() {
   return existsSync(gatewayCli) && existsSync(upstreamScript);
 }
 
+/** The telemetry state the gateway must report for each setup (its start line says it). */
+export const EXPECTED_STATE = { disabled: 'noop', stdout: 'active', otel: 'active', 'otel-grpc': 'active' };
+
 /** Telemetry sections (plugins.telemetry) the gateway cases compare. */
 export function gatewayTelemetry(setup, receiver) {
   switch (setup) {
@@ -97,14 +100,16 @@ export function writeGatewayConfig(telemetry, { dir = mkdtempSync(path.join(os.t
  * line. stdout goes to /dev/null (the stdout provider's destination), stderr to a file (read for
  * the URL and on failure) so no pipe reader in this process competes for CPU.
  */
-export async function startGateway(configPath, { env = {}, timeoutMs = 30_000 } = {}) {
+export async function startGateway(configPath, { env = {}, timeoutMs = 30_000, expect } = {}) {
   const dir = path.dirname(configPath);
   const stderrPath = path.join(dir, `gateway-${Date.now()}-${Math.random().toString(36).slice(2)}.stderr`);
   const errFd = openSync(stderrPath, 'w');
   const outFd = openSync('/dev/null', 'w');
   const started = performance.now();
+  // cwd = the gateway's package, where a deployment would have the providers installed (core
+  // resolves a provider from the config file's folder, then the working directory).
   const child = spawn(process.execPath, [gatewayCli, '--config', configPath, '--transport', 'http', '--host', '127.0.0.1', '--port', '0'], {
-    cwd: dir,
+    cwd: gatewayDir,
     env: { ...process.env, ...env },
     stdio: ['ignore', outFd, errFd],
   });
@@ -132,6 +137,10 @@ export async function startGateway(configPath, { env = {}, timeoutMs = 30_000 } 
     }
   }
   const readyMs = performance.now() - started;
+  if (expect && !status.startsWith(expect)) {
+    child.kill('SIGKILL');
+    throw new Error(`demo gateway telemetry is "${status}", expected "${expect}":\n${tail(stderrPath)}`);
+  }
   return {
     url,
     pid: child.pid,

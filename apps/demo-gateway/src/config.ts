@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, loadGatewayConfig, parseGatewayConfig } from '@secure-mcp-gateway/telemetry-core';
@@ -191,7 +192,9 @@ export function parseConfig(raw: unknown, options: { source?: string; dir?: stri
   const result = GatewaySectionsSchema.safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) {
-      issues.push({ path: redactKeyPath(jsonPath(issue.path)), message: issue.message });
+      // apikeys are keyed by the secret itself: name the entry, never the key.
+      const segments = issue.path[0] === 'apikeys' && issue.path.length > 1 ? ['apikeys', '<key>', ...issue.path.slice(2)] : issue.path;
+      issues.push({ path: jsonPath(segments).replace('["<key>"]', '[<key>]'), message: friendly(issue) });
     }
   }
   if (issues.length > 0 || !result.success) throw new GatewayConfigError(source, dedupe(issues));
@@ -205,9 +208,11 @@ export function parseConfig(raw: unknown, options: { source?: string; dir?: stri
   };
 }
 
-// apikeys["<key>"].x would print a secret; keep the path but hide the key.
-function redactKeyPath(p: string): string {
-  return p.replace(/^apikeys\[?"?[^.\]"]*"?\]?/, 'apikeys[<key>]').replace(/^apikeys\.[^.[]+/, 'apikeys[<key>]');
+function friendly(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    return /received undefined/.test(issue.message) ? `required (expected ${issue.expected})` : issue.message.replace(/^Invalid input: /, '');
+  }
+  return issue.message.replace(/^Invalid input: /, '');
 }
 
 function dedupe(issues: { path: string; message: string }[]): { path: string; message: string }[] {
@@ -230,8 +235,11 @@ export function loadConfig(file: string): LoadedGatewayConfig {
   try {
     json = loadGatewayConfig(absolute);
   } catch (error) {
-    if (error instanceof ConfigError) throw new GatewayConfigError(absolute, [...error.issues]);
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    // Unreadable file or malformed JSON: nothing more to check.
+    if (error.issues.some((i) => i.path === '(file)' || i.path.startsWith('line '))) throw new GatewayConfigError(absolute, [...error.issues]);
+    // Valid JSON that core rejected: report core's problems and the gateway's together.
+    json = JSON.parse(readFileSync(absolute, 'utf8').replace(/^\uFEFF/, ''));
   }
   return { ...parseConfig(json, { source: absolute, dir: path.dirname(absolute) }), path: absolute };
 }

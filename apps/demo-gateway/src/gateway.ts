@@ -16,6 +16,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { createGatewayMetrics, type GatewayMetrics } from '@secure-mcp-gateway/metrics-catalog';
 import {
+  ensureContextManager,
   extractTraceContext,
   getLogger,
   getMeter,
@@ -61,6 +62,11 @@ export class GatewayError extends Error {
   ) {
     super(message);
     this.name = 'GatewayError';
+  }
+
+  /** JSON-RPC `error.data` (the SDK sends `code`, `message` and `data` of a thrown error). */
+  get data(): { error_type: string } {
+    return { error_type: this.errorType };
   }
 }
 
@@ -130,6 +136,9 @@ export class Gateway {
   private closed = false;
 
   constructor(private readonly options: GatewayOptions) {
+    // Trace context must flow client → gateway → upstream (and into log records) whatever
+    // the provider, even one without tracing: that needs the async context manager.
+    ensureContextManager();
     const { gateway } = options.config;
     const common = gateway.common_mcp_gateway_config;
     const t = common.timeout_settings;
@@ -187,7 +196,27 @@ export class Gateway {
   /** An MCP server bound to one session. */
   createServer(session: Session): Server {
     const server = new Server({ name: GATEWAY_NAME, version: GATEWAY_VERSION }, { capabilities: { tools: {} } });
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: GATEWAY_TOOLS }));
+    server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+      const started = performance.now();
+      const parent = extractTraceContext((request.params?._meta ?? {}) as Record<string, unknown>, context.active());
+      const span = this.tracer.startSpan(
+        'tools/list',
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'mcp.method.name': 'tools/list',
+            'mcp.session.id': session.id,
+            'jsonrpc.request.id': String(extra.requestId),
+            'network.transport': this.networkTransport(session),
+          },
+        },
+        parent,
+      );
+      const result = { tools: GATEWAY_TOOLS };
+      span.end();
+      this.metrics.mcpServerOperationDuration.record((performance.now() - started) / 1000, { 'mcp.method.name': 'tools/list', 'network.transport': this.networkTransport(session) });
+      return result;
+    });
     server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.handleToolsCall(session, request, extra));
     server.onclose = () => this.closeSession(session.id);
     return server;
@@ -245,7 +274,7 @@ export class Gateway {
       const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', `Gateway error: ${(error as Error).message}`, ErrorCode.InternalError);
       errorType = gatewayError.errorType;
       context.with(ctx, () => this.log.warn('request_rejected', { tool: toolName, outcome: 'error', error_type: errorType }));
-      throw new McpError(gatewayError.code, gatewayError.message, { error_type: gatewayError.errorType });
+      throw gatewayError;
     } finally {
       if (errorType) {
         span.setAttribute('error.type', errorType);
@@ -683,7 +712,8 @@ export class Gateway {
       if (this.capturePayloads) span.setAttribute('gen_ai.tool.call.result', capture(textOf(result)));
       return result;
     } catch (error) {
-      errorType = toGatewayError(error).errorType;
+      // An abort is the timeout manager's fail level (or the client cancelling), not an upstream fault.
+      errorType = signal.aborted ? (signal.reason instanceof OperationTimeoutError ? 'timeout' : 'cancelled') : toGatewayError(error).errorType;
       throw error;
     } finally {
       if (errorType) {

@@ -142,7 +142,7 @@ function stringsIn(value: unknown, out: string[] = []): string[] {
 export class LocalPolicyEngine implements GuardrailEngine {
   readonly name = 'local';
 
-  async checkInput(request: InputCheck): Promise<GuardrailVerdict> {
+  async checkInput(request: InputCheck, _signal?: AbortSignal): Promise<GuardrailVerdict> {
     const { policy } = request;
     const blocks = new Set(policy.block);
     const violations: Violation[] = [];
@@ -168,7 +168,7 @@ export class LocalPolicyEngine implements GuardrailEngine {
     };
   }
 
-  async checkOutput(request: OutputCheck): Promise<GuardrailVerdict> {
+  async checkOutput(request: OutputCheck, _signal?: AbortSignal): Promise<GuardrailVerdict> {
     const { policy, text } = request;
     const cfg = policy.additional_config;
     const blocks = new Set(policy.block);

@@ -58,6 +58,19 @@ function describe(call: GatewayCall): { outcome: string; detail: string } {
       detail: servers.map((s) => `${s.server_name}${s.tools ? `: ${s.tools.length} tools${s.source ? ` (from ${s.source})` : ''}` : ''}`).join(', '),
     };
   }
+  if ('tools' in body && 'servers' in body) {
+    const c = body as Record<'tools' | 'servers', { entries: unknown[]; hits: number; misses: number }>;
+    return { outcome: 'ok', detail: (['tools', 'servers'] as const).map((k) => `${k}: ${c[k].entries.length} entr${c[k].entries.length === 1 ? 'y' : 'ies'}, ${c[k].hits} hits / ${c[k].misses} misses`).join('; ') };
+  }
+  if ('operations' in body) {
+    const ops = body.operations as Record<string, { total: number; successful: number; timed_out: number; cancelled: number; escalations: { warn: number; timeout: number; fail: number } }>;
+    return {
+      outcome: 'ok',
+      detail: Object.entries(ops)
+        .map(([op, o]) => `${op}: ${o.total} ops, ${o.successful} ok, ${o.timed_out} timed out, ${o.cancelled} cancelled, escalations ${o.escalations.warn}/${o.escalations.timeout}/${o.escalations.fail}`)
+        .join('; '),
+    };
+  }
   return { outcome: call.result?.isError ? 'error' : 'ok', detail: JSON.stringify(body).slice(0, 110) };
 }
 
@@ -66,6 +79,13 @@ export async function connectClient(url: string, key: string | undefined, name =
   const transport = new StreamableHTTPClientTransport(new URL(url), key ? { requestInit: { headers: { apikey: key } } } : {});
   await client.connect(transport);
   return client;
+}
+
+/** Ends the HTTP session (DELETE, so the gateway's session gauge drops) and closes the client. */
+export async function closeClient(client: Client): Promise<void> {
+  const transport = client.transport;
+  if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => {});
+  await client.close();
 }
 
 /**
@@ -96,7 +116,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSte
     await secure('PII in output', 'lookup_customer', { customer_id: '42' });
     await secure('off-topic output', 'get_weather', { city: 'Paris' });
     await secure('failing tool', 'fail', { reason: 'database offline' });
-    await secure('slow call (past the warn level)', 'slow', { seconds: (options.budgetSeconds ?? 1.5) * 0.87 });
+    await secure('slow call (past the warn level)', 'slow', { seconds: (options.budgetSeconds ?? 1.5) * 0.9 });
     await secure('hung call (past its budget)', 'slow', { seconds: 30 });
     // The fail level (1.2 × budget) comes after the client got its timeout: wait for it.
     await (options.waitForFailLevel ?? (() => new Promise<void>((r) => setTimeout(r, (options.budgetSeconds ?? 1.5) * 500))))();
@@ -105,13 +125,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSte
     try {
       await step('bad gateway key', 'enkrypt_list_all_servers', {}, bad);
     } finally {
-      await bad.close();
+      await closeClient(bad);
     }
     await step('cache status', 'enkrypt_get_cache_status', {});
     await step('timeout metrics', 'enkrypt_get_timeout_metrics', {});
     await options.beforeClose?.();
   } finally {
-    await client.close();
+    await closeClient(client);
   }
   return steps;
 }

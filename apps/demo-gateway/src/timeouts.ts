@@ -112,7 +112,7 @@ export class TimeoutManager {
     const warnTimer = setTimeout(() => {
       m.timeoutEscalationWarn.add(1, attrs);
       s.warn += 1;
-      log.warn('timeout_escalation', { operation, level: 'warn', budget_ms: budgetMs, ...options.attributes });
+      log.warn('timeout_escalation', { operation, escalation: 'warn', budget_ms: budgetMs, ...options.attributes });
     }, budgetMs * this.policy.warn);
     let failTimer: NodeJS.Timeout | undefined;
 
@@ -138,14 +138,14 @@ export class TimeoutManager {
         s.timeout += 1;
         s.timedOut += 1;
         outcome = 'timeout';
-        log.warn('timeout_escalation', { operation, level: 'timeout', budget_ms: budgetMs, ...options.attributes });
+        log.warn('timeout_escalation', { operation, escalation: 'timeout', budget_ms: budgetMs, ...options.attributes });
         // The caller is answered now; the operation gets until the fail level to settle.
         failTimer = setTimeout(() => {
           m.timeoutEscalationFail.add(1, attrs);
           m.timeoutOperationsCancelled.add(1, attrs);
           s.fail += 1;
           s.cancelled += 1;
-          log.error('timeout_escalation', { operation, level: 'fail', budget_ms: budgetMs, ...options.attributes });
+          log.error('timeout_escalation', { operation, escalation: 'fail', budget_ms: budgetMs, ...options.attributes });
           controller.abort(new OperationTimeoutError(operation, budgetMs, what));
           options.onFail?.();
           finish();

@@ -70,10 +70,27 @@ function jsonRpcError(res: ServerResponse, status: number, code: number, message
  * Streamable HTTP at `/mcp`: one transport and MCP server per session (`mcp-session-id`).
  * The gateway key travels in the `apikey` header of each request and is checked per call.
  */
-export async function serveHttp(gateway: Gateway, options: { host?: string; port?: number; path?: string } = {}): Promise<HttpGateway> {
+export async function serveHttp(
+  gateway: Gateway,
+  options: { host?: string; port?: number; path?: string; idleSessionTimeoutMs?: number } = {},
+): Promise<HttpGateway> {
   const host = options.host ?? '127.0.0.1';
   const mcpPath = options.path ?? '/mcp';
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const lastSeen = new Map<string, number>();
+  // Clients that vanish without DELETE would otherwise hold the session gauges up forever.
+  const idleMs = options.idleSessionTimeoutMs ?? 30 * 60_000;
+  const sweeper = setInterval(() => {
+    const cutoff = Date.now() - idleMs;
+    for (const [id, seen] of lastSeen) {
+      if (seen < cutoff) {
+        lastSeen.delete(id);
+        log.info('http_session_expired', { session_id: id, idle_ms: idleMs });
+        void transports.get(id)?.close();
+      }
+    }
+  }, Math.min(idleMs, 60_000));
+  sweeper.unref();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -87,6 +104,7 @@ export async function serveHttp(gateway: Gateway, options: { host?: string; port
     }
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
+    if (existing && typeof sessionId === 'string') lastSeen.set(sessionId, Date.now());
     if (req.method === 'POST') {
       let body: unknown;
       try {
@@ -114,10 +132,12 @@ export async function serveHttp(gateway: Gateway, options: { host?: string; port
         sessionIdGenerator: () => id,
         onsessioninitialized: (sid) => {
           transports.set(sid, transport);
+          lastSeen.set(sid, Date.now());
         },
       });
       transport.onclose = () => {
         transports.delete(id);
+        lastSeen.delete(id);
         gateway.closeSession(id);
       };
       await mcpServer.connect(transport);
@@ -154,6 +174,7 @@ export async function serveHttp(gateway: Gateway, options: { host?: string; port
     url,
     server,
     async close() {
+      clearInterval(sweeper);
       await Promise.all([...transports.values()].map((t) => t.close().catch(() => {})));
       transports.clear();
       server.closeAllConnections();

@@ -11,7 +11,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { extractTraceContext, getLogger, getTracer, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
+import { ensureContextManager, extractTraceContext, getLogger, getTracer, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
 import { z } from 'zod';
 
 const TRACE_META_KEY = 'io.secure-mcp-gateway/trace';
@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     stdoutReserved: true,
     serviceVersion: '0.1.0',
   });
+  ensureContextManager();
   const server = createUpstreamServer();
   await server.connect(new StdioServerTransport());
   process.stdin.once('end', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
 import { at, isObject, mergeConfig, readYaml, type JsonObject } from './helpers.ts';
+import { collectorPrometheusName, unitAfterTransforms, type OtlpType } from './prometheus-names.ts';
 
 const SECTIONS = { receivers: 'receivers', processors: 'processors', exporters: 'exporters' } as const;
 type Section = keyof typeof SECTIONS;
@@ -123,60 +124,6 @@ describe('collector pipelines', () => {
 });
 
 // ── Prometheus names ────────────────────────────────────────────────────────────────────────
-
-/** UCUM units the collector's Prometheus translator spells out (pkg/translator/prometheus unitMap). */
-const UNIT_WORDS: Record<string, string> = {
-  d: 'days', h: 'hours', min: 'minutes', s: 'seconds', ms: 'milliseconds', us: 'microseconds', ns: 'nanoseconds',
-  By: 'bytes', KiBy: 'kibibytes', MiBy: 'mebibytes', GiBy: 'gibibytes', KBy: 'kilobytes', MBy: 'megabytes', GBy: 'gigabytes',
-  '%': 'percent', '1': '',
-};
-
-type OtlpType = 'sum' | 'gauge' | 'histogram';
-
-/**
- * The name the collector's prometheus exporter gives a metric with add_metric_suffixes on
- * (the NormalizeName translation): name tokens, + unit word unless already a token,
- * + `total` for monotonic sums, + `ratio` for gauges in unit 1.
- */
-function collectorPrometheusName(metric: { name: string; unit: string; type: OtlpType; monotonic: boolean }, namespace = ''): string {
-  let tokens = metric.name.split(/[^A-Za-z0-9]+/).filter(Boolean);
-  const [main = '', per] = metric.unit.split('/', 2).map((u) => u.trim());
-  if (main && !/[{}]/.test(main)) {
-    const word = UNIT_WORDS[main] ?? main;
-    if (word && !tokens.includes(word)) tokens.push(word);
-  }
-  if (per && !/[{}]/.test(per)) {
-    const word = `per_${UNIT_WORDS[per] ?? per}`;
-    if (!tokens.includes(word)) tokens.push(word);
-  }
-  if (metric.type === 'sum' && metric.monotonic) tokens = [...tokens.filter((t) => t !== 'total'), 'total'];
-  if (metric.unit === '1' && metric.type === 'gauge') tokens = [...tokens.filter((t) => t !== 'ratio'), 'ratio'];
-  if (namespace) tokens.unshift(namespace);
-  const name = tokens.join('_');
-  return /^\d/.test(name) ? `_${name}` : name;
-}
-
-/**
- * Applies the metric pipeline's transform processors to a metric's unit. Only the statement form
- * this stack uses is understood (`set(unit, "") where name == "…"`); anything else fails the test
- * so the check never silently ignores a rename.
- */
-function unitAfterTransforms(config: JsonObject, metricName: string, unit: string): string {
-  const metricsPipeline = at(config, 'service', 'pipelines', 'metrics') as JsonObject;
-  let current = unit;
-  for (const processor of names(metricsPipeline.processors, 'metrics processors')) {
-    if (!processor.startsWith('transform')) continue;
-    const groups = at(config, 'processors', processor, 'metric_statements');
-    for (const group of (groups as JsonObject[] | undefined) ?? []) {
-      for (const statement of names(group.statements, `${processor} statements`)) {
-        const m = /^set\(unit, "([^"]*)"\) where name == "([^"]+)"$/.exec(statement.trim());
-        if (!m) throw new Error(`${processor}: statement this check does not understand: ${statement}`);
-        if (m[2] === metricName) current = m[1]!;
-      }
-    }
-  }
-  return current;
-}
 
 const OTLP_TYPE: Record<string, { type: OtlpType; monotonic: boolean }> = {
   counter: { type: 'sum', monotonic: true },

@@ -88,6 +88,22 @@ describe('docker-compose.yml', () => {
     expect(at(services['otel-collector'], 'depends_on', 'loki', 'condition')).toBe('service_healthy');
   });
 
+  it('lets the collector reach Jaeger and Loki at the addresses its exporters use', () => {
+    const collector = readYaml('otel-collector/config.yaml');
+    const jaegerTarget = String(at(collector, 'exporters', 'otlp/jaeger', 'endpoint'));
+    expect(jaegerTarget.split(':')[0]).toBe('jaeger');
+    expect(services.jaeger).toBeDefined();
+    // Jaeger v2's built-in config binds OTLP to JAEGER_LISTEN_HOST (localhost by default).
+    expect(at(services.jaeger, 'environment', 'JAEGER_LISTEN_HOST')).toBe('0.0.0.0');
+    const lokiTarget = new URL(String(at(collector, 'exporters', 'otlphttp/loki', 'endpoint')));
+    expect(lokiTarget.hostname).toBe('loki');
+    expect(Number(lokiTarget.port)).toBe(at(readYaml('loki/loki.yaml'), 'server', 'http_listen_port'));
+    // Prometheus scrapes the exporter where the collector serves it.
+    const exporterPort = String(at(collector, 'exporters', 'prometheus', 'endpoint')).split(':')[1];
+    const targets = ((readYaml('prometheus/prometheus.yml').scrape_configs as JsonObject[]).find((c) => c.job_name === 'otel-collector')!.static_configs as JsonObject[])[0]!.targets;
+    expect(targets).toEqual([`otel-collector:${exporterPort}`]);
+  });
+
   it('health checks probe the port each component is configured to serve health on', () => {
     const collectorHealth = String(at(readYaml('otel-collector/config.yaml'), 'extensions', 'health_check', 'endpoint'));
     const probe = (name: string): string => (at(services[name], 'healthcheck', 'test') as string[]).join(' ');
@@ -147,6 +163,28 @@ describe('docker-compose.yml', () => {
     });
     expect(settings).toMatchObject({ provider: 'opentelemetry', enabled: true, url: 'http://otel-collector:4317', insecure: true });
     expect(settings.batch).toEqual({ timeoutMs: 1000, maxBatchSize: 1024, maxQueueSize: expect.any(Number) });
+  });
+});
+
+describe('backend settings the links between signals depend on', () => {
+  it('Loki accepts OTLP logs: tsdb + schema v13 with structured metadata (trace_id lives there)', () => {
+    const loki = readYaml('loki/loki.yaml');
+    const schemas = at(loki, 'schema_config', 'configs') as JsonObject[];
+    expect(schemas.at(-1)).toMatchObject({ store: 'tsdb', schema: 'v13' });
+    expect(at(loki, 'limits_config', 'allow_structured_metadata')).toBe(true);
+    expect(loki.auth_enabled).toBe(false);
+  });
+
+  it('Prometheus stores exemplars and keeps the job/instance the collector derives from the resource', () => {
+    expect(services.prometheus!.command).toContain('--enable-feature=exemplar-storage');
+    const jobs = readYaml('prometheus/prometheus.yml').scrape_configs as JsonObject[];
+    expect(jobs.find((j) => j.job_name === 'otel-collector')?.honor_labels).toBe(true);
+    // Direct gateway targets are opt-in: the shipped list is empty, so no target is down by default.
+    const gatewayJob = jobs.find((j) => j.job_name === 'gateway')!;
+    const sdFile = String(((gatewayJob.file_sd_configs as JsonObject[])[0]!.files as string[])[0]);
+    expect(sdFile.startsWith('/etc/prometheus/targets/')).toBe(true);
+    expect(mountFor(services.prometheus!, '/etc/prometheus/targets')).toBe('./prometheus/targets');
+    expect(JSON.parse(readFileSync(stackPath('prometheus/targets', path.posix.basename(sdFile)), 'utf8'))).toEqual([]);
   });
 });
 

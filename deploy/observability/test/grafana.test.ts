@@ -115,7 +115,7 @@ describe('dashboards provider', () => {
   it('loads the catalog dashboards read-only from the mounted folder', () => {
     const providers = readYaml('grafana/provisioning/dashboards/dashboards.yaml').providers as JsonObject[];
     expect(providers).toHaveLength(1);
-    expect(providers[0]).toMatchObject({ type: 'file', allowUiUpdates: false, options: { path: '/var/lib/grafana/dashboards' } });
+    expect(providers[0]).toMatchObject({ type: 'file', allowUiUpdates: false, options: { path: '/etc/grafana/dashboards' } });
   });
 });
 

@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayMetrics, METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
-import { getMeter, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
+import { flushTelemetry, getMeter, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
 import openTelemetryProvider from '@secure-mcp-gateway/telemetry-provider-opentelemetry';
 import { startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
 import { listFiles, readYaml, stackPath } from './helpers.ts';
+import { collectorPrometheusName, unitAfterTransforms } from './prometheus-names.ts';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 
@@ -208,6 +209,23 @@ describe('a real Prometheus scraping a gateway', () => {
   it('returns gauges and up-down counters at their live value', async () => {
     expect(await valueOf('enkrypt_active_sessions{job="gateway",transport="http"}')).toBe(4);
     expect(await valueOf('enkrypt_timeout_active_operations{job="gateway",operation="discovery"}')).toBe(1);
+  });
+
+  it('the same run over OTLP reaches Prometheus through the collector under the same names', async () => {
+    // What the SDK really sends (name, unit, type, monotonicity), named as the stack's collector
+    // config names it, must equal what the gateway's own endpoint served above: the catalog name.
+    await flushTelemetry({ timeoutMs: 5_000 });
+    const wanted = new Set(METRIC_DEFINITIONS.map((d) => d.name));
+    await receiver!.waitFor(() => [...wanted].every((n) => receiver!.metrics.some((m) => m.name === n)), 8_000);
+    const collectorConfig = readYaml('otel-collector/config.yaml');
+    const namespace = String((collectorConfig.exporters as Record<string, Record<string, unknown>>).prometheus!.namespace ?? '');
+    const mismatches = METRIC_DEFINITIONS.flatMap((def) => {
+      const point = receiver!.metrics.find((m) => m.name === def.name)!;
+      const unit = unitAfterTransforms(collectorConfig, point.name, point.unit);
+      const served = collectorPrometheusName({ name: point.name, unit, type: point.type, monotonic: point.isMonotonic === true }, namespace);
+      return served === def.prometheusName ? [] : [`${def.name}: collector would serve ${served}, catalog and dashboards use ${def.prometheusName}`];
+    });
+    expect(mismatches).toEqual([]);
   });
 
   it('loads and evaluates the catalog alert rules against these series without errors', async () => {

@@ -54,16 +54,26 @@ export class JsonlFile {
   }
 }
 
-/** JSON.stringify that survives what log fields carry: errors, bigints, cycles. */
+/** JSON.stringify that survives what log fields carry: errors, bigints, cycles (shared references are fine). */
 export function toJsonLine(value: unknown): string {
-  const seen = new WeakSet<object>();
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString();
-    if (v instanceof Error) return { type: v.name, message: v.message, stack: v.stack };
-    if (typeof v === 'object' && v !== null) {
-      if (seen.has(v)) return '[Circular]';
-      seen.add(v);
+  return JSON.stringify(plain(value, new Set()));
+}
+
+function plain(value: unknown, ancestors: Set<object>): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value !== 'object' || value === null) return value;
+  if (ancestors.has(value)) return '[Circular]';
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value; // Date and friends
+  ancestors.add(value);
+  try {
+    if (value instanceof Error) {
+      return { type: value.name, message: value.message, stack: value.stack, ...(plain({ ...value }, ancestors) as object) };
     }
-    return v;
-  });
+    if (Array.isArray(value)) return value.map((item) => plain(item, ancestors));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = plain(item, ancestors);
+    return out;
+  } finally {
+    ancestors.delete(value);
+  }
 }

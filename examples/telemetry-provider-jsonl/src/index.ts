@@ -8,9 +8,11 @@ import { JsonlFile } from './file';
 import { createLogger, recordLine } from './logger';
 import { JsonlMetrics } from './meter';
 import { createTracer } from './tracer';
+// Inlined at build time. meta.core is the peer range, so a release that moves core (and with it
+// the peer range) can never leave a stale hand-written range behind that core would refuse.
+import { peerDependencies, version } from '../package.json';
 
-// Kept in step with package.json by a test.
-const VERSION = '0.1.0';
+const CORE_RANGE = peerDependencies['@secure-mcp-gateway/telemetry-core'];
 
 /** The running provider: the contract's instance plus where its files are. */
 export interface JsonlProviderInstance extends ProviderInstance {
@@ -100,8 +102,8 @@ function create(config: JsonlConfig, ctx: ProviderContext): JsonlProviderInstanc
 const jsonlProvider = defineProvider<JsonlConfig>({
   meta: {
     name: 'jsonl',
-    version: VERSION,
-    core: '^0.1.0',
+    version,
+    core: CORE_RANGE,
     description: 'Logs, spans and metric points as JSON lines in files; no collector needed.',
   },
   configSchema: jsonlConfigSchema,

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_TELEMETRY_SETTINGS } from '@secure-mcp-gateway/telemetry-core';
 import type { ProviderContext, TelemetrySettings } from '@secure-mcp-gateway/telemetry-core';
 
 export function tempDir(prefix = 'jsonl-'): string {
@@ -15,28 +16,16 @@ export function readJsonl(path: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Core's defaults (docs/architecture.md), so the provider can be created without core's manager. */
+/** Core's defaults, so the provider can be created directly, without core's manager. */
 export function testContext(configDir: string, settings: Partial<TelemetrySettings> = {}): ProviderContext {
   const errors: string[] = [];
   return {
     settings: {
-      enabled: true,
+      ...DEFAULT_TELEMETRY_SETTINGS,
       provider: 'telemetry-provider-jsonl',
-      url: 'http://localhost:4317',
-      insecure: true,
       serviceName: 'jsonl-test',
-      jobName: 'enkryptai',
-      logLevel: 'INFO',
-      connectivityTimeoutMs: 2000,
-      reconnectIntervalMs: 0,
-      headers: {},
-      tls: {},
-      compression: 'none',
-      batch: { timeoutMs: 1000, maxBatchSize: 1024, maxQueueSize: 8192 },
+      // Metric points are written on forceFlush in these tests, not by the timer.
       metricExportIntervalMs: 60_000,
-      samplingRatio: 1,
-      capturePayloads: false,
-      resourceAttributes: {},
       ...settings,
     },
     stdoutReserved: true,

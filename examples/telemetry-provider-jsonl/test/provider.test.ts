@@ -40,10 +40,14 @@ describe('telemetry-provider-jsonl', () => {
     return instance;
   }
 
-  it('is a provider whose meta.version matches package.json', () => {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  it('is a provider whose meta states the package version and the core peer range', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+      version: string;
+      peerDependencies: Record<string, string>;
+    };
     expect(isTelemetryProvider(jsonlProvider)).toBe(true);
     expect(jsonlProvider.meta.version).toBe(pkg.version);
+    expect(jsonlProvider.meta.core).toBe(pkg.peerDependencies['@secure-mcp-gateway/telemetry-core']);
   });
 
   it('writes log records as JSON lines with context, fields and the active span ids', async () => {
@@ -168,5 +172,17 @@ describe('telemetry-provider-jsonl', () => {
     await expect(parse({ directory: '' })).rejects.toThrow(/directory: must be a non-empty path/);
     await expect(parse({ logs_file: '../escape.jsonl' })).rejects.toThrow(/logs_file: must be a file name/);
     await expect(parse({ directory: 'x', extra_key: true, url: 'http://x' })).resolves.toMatchObject({ directory: 'x' });
+  });
+});
+
+describe('toJsonLine', () => {
+  it('serialises errors, bigints and cycles, and keeps shared references', async () => {
+    const { toJsonLine } = await import('../src/file');
+    const shared = { id: 1 };
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    const line = JSON.parse(toJsonLine({ a: shared, b: shared, big: 10n, err: new RangeError('too far'), cyclic }));
+    expect(line).toMatchObject({ a: { id: 1 }, b: { id: 1 }, big: '10', err: { type: 'RangeError', message: 'too far' } });
+    expect(line.cyclic).toEqual({ name: 'loop', self: '[Circular]' });
   });
 });

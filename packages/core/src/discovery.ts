@@ -80,10 +80,9 @@ export interface LoadProviderOptions {
   readonly cwd?: string | undefined;
 }
 
-// `import()` written so that bundlers (esbuild's CJS output) keep it a real dynamic import:
-// a CJS build must still load ESM-only providers.
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+// A real dynamic import in both builds: esbuild keeps `import(variable)` as is for node20 in CJS
+// output (test/process.test.ts checks the built dist/index.cjs loads an ESM-only provider).
+const importModule = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
 
 type Exports = string | null | Exports[] | { [key: string]: Exports };
 

@@ -20,13 +20,13 @@ import { checkProviderCompatibility, loadProvider } from './discovery';
 import { isLevelEnabled, LOG_LEVEL_SEVERITY, type LogLevel } from './levels';
 import { formatLogRecord } from './logger';
 import { LateBindingMeter, LateBindingTracer, type BindingSource } from './proxies';
-import { redactSecrets } from './secrets';
+import { REDACTED, redactSecrets } from './secrets';
 import type { TelemetrySettings } from './settings';
 
 export interface TelemetryInitOptions {
   /** Path of `enkrypt_mcp_config.json` (relative to `cwd`). */
   configPath?: string;
-  /** Or the parsed JSON (or its text) itself. */
+  /** Or the parsed JSON (or its text) itself; with `configPath` too, that file's folder anchors relative paths. */
   config?: unknown;
   /** Default process.env (`OTEL_*` overrides, `ENKRYPT_TELEMETRY_PROVIDER`). */
   env?: Record<string, string | undefined>;
@@ -114,17 +114,25 @@ class LazyLogger implements TelemetryLogger {
   constructor(
     private readonly manager: TelemetryConfigManager,
     readonly name: string,
+    /** All bindings, outermost first (what buffered records carry). */
     private readonly bindings: LogFields | undefined,
+    /** The logger this is a child of, and the bindings it adds: binding reuses the parent's real logger. */
+    private readonly parent?: LazyLogger,
+    private readonly own?: LogFields,
   ) {}
 
-  private target(): TelemetryLogger | undefined {
+  /** @internal The bound provider logger, or undefined while telemetry is not active. */
+  target(): TelemetryLogger | undefined {
     const generation = this.manager.generation;
     if (generation !== this.generation) {
       this.generation = generation;
-      const instance = this.manager.bound;
       try {
-        const logger = instance?.logger(this.name);
-        this.delegate = logger && this.bindings ? logger.child(this.bindings) : logger;
+        if (this.parent) {
+          this.delegate = this.parent.target()?.child(this.own ?? {});
+        } else {
+          const logger = this.manager.bound?.logger(this.name);
+          this.delegate = logger && this.bindings ? logger.child(this.bindings) : logger;
+        }
       } catch {
         this.delegate = undefined;
       }
@@ -162,7 +170,7 @@ class LazyLogger implements TelemetryLogger {
   }
 
   child(bindings: LogFields): TelemetryLogger {
-    return new LazyLogger(this.manager, this.name, { ...this.bindings, ...bindings });
+    return new LazyLogger(this.manager, this.name, { ...this.bindings, ...bindings }, this, { ...bindings });
   }
 
   isLevelEnabled(level: LogLevel): boolean {
@@ -196,6 +204,7 @@ export class TelemetryConfigManager implements BindingSource {
 
   private current: TelemetryStatus = { state: 'uninitialised' };
   private readonly listeners = new Set<TelemetryStatusListener>();
+  private readonly loggers = new Map<string, LazyLogger>();
   private readonly tracers = new Map<string, LateBindingTracer>();
   private readonly meters = new Map<string, LateBindingMeter>();
   private pending: LogRecord[] = [];
@@ -214,9 +223,13 @@ export class TelemetryConfigManager implements BindingSource {
     this.diagnostics = options.diagnostics ?? createDiagnostics();
   }
 
-  /** The current state (a copy). */
+  /** The current state (a copy; export header values are masked, the status is meant to be shown). */
   status(): TelemetryStatus {
-    return { ...this.current };
+    const status = { ...this.current };
+    if (status.settings && Object.keys(status.settings.headers).length > 0) {
+      status.settings = { ...status.settings, headers: Object.fromEntries(Object.keys(status.settings.headers).map((k) => [k, REDACTED])) };
+    }
+    return status;
   }
 
   /** Calls `listener` on every state change; returns the function that removes it. */
@@ -238,7 +251,13 @@ export class TelemetryConfigManager implements BindingSource {
 
   /** A logger usable right away: buffered before init, bound to the provider when it is up. */
   getLogger(name: string, bindings?: LogFields): TelemetryLogger {
-    return new LazyLogger(this, name, bindings && Object.keys(bindings).length > 0 ? { ...bindings } : undefined);
+    if (bindings && Object.keys(bindings).length > 0) return new LazyLogger(this, name, { ...bindings });
+    let logger = this.loggers.get(name);
+    if (!logger) {
+      logger = new LazyLogger(this, name, undefined);
+      if (this.loggers.size < 1000) this.loggers.set(name, logger);
+    }
+    return logger;
   }
 
   /** A tracer that binds (and re-binds) to the provider's; no-op meanwhile. */
@@ -259,6 +278,8 @@ export class TelemetryConfigManager implements BindingSource {
 
   /** @internal Records from lazy loggers while no provider is bound. */
   writeUnbound(level: LogLevel, logger: string, bindings: LogFields | undefined, event: string, fields: LogFields | undefined): void {
+    // Telemetry off: the cheap path for what stderr would not show anyway.
+    if (this.current.state !== 'uninitialised' && LOG_LEVEL_SEVERITY[level] < this.fallbackThreshold()) return;
     const ids = activeTraceIds();
     const record: LogRecord = {
       time: Date.now(),
@@ -346,6 +367,11 @@ export class TelemetryConfigManager implements BindingSource {
       let configDir = cwd;
       let source = 'options.config';
       if (options.config !== undefined) {
+        // Both given: the host already read the file; its folder still anchors relative paths.
+        if (options.configPath) {
+          source = resolve(cwd, options.configPath);
+          configDir = dirname(source);
+        }
         config = ensureParsedConfig(options.config, source);
       } else if (options.configPath) {
         source = resolve(cwd, options.configPath);
@@ -444,7 +470,7 @@ export class TelemetryConfigManager implements BindingSource {
 
   private async checkConnectivity(instance: ProviderInstance, timeoutMs: number): Promise<{ ok: boolean; detail: string; hint?: string | undefined }> {
     // The provider enforces timeoutMs itself; core's own deadline guards a provider that does not.
-    const outcome = await withDeadline(() => instance.checkConnectivity!(timeoutMs), timeoutMs + 1000);
+    const outcome = await withDeadline(() => instance.checkConnectivity!(timeoutMs), timeoutMs + Math.min(1000, Math.max(250, timeoutMs)));
     if (outcome.ok) {
       const r = outcome.value;
       return { ok: r?.ok === true, detail: r?.detail ?? 'no detail', hint: r?.hint };

@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
+import { OFFICIAL_SCOPE } from './names';
 import { scaffoldProvider } from './scaffold';
 
 const USAGE = `Usage: create-telemetry-provider <name> [directory] [--core <spec>] [--description <text>] [--force]
@@ -59,6 +60,9 @@ async function main(argv: string[]): Promise<number> {
       '  npm test        # builds, runs the conformance suite, loads it by name',
       '',
       `Users name it in enkrypt_mcp_config.json as  "provider": "${result.shortName}"`,
+      ...(result.packageName.startsWith(`${OFFICIAL_SCOPE}/`)
+        ? ['', `Note: ${OFFICIAL_SCOPE} is this project's own scope. To publish it yourself, use yours: @acme/${result.base}`]
+        : []),
       '',
     ].join('\n'),
   );

@@ -45,7 +45,7 @@ describe('a scaffolded provider, as a third party gets it', () => {
       tmp,
     );
     await sh('npm', ['install', ...NPM_FLAGS], provider);
-  });
+  }, 240_000); // a cold npm cache downloads tsup, vitest and typescript
 
   afterAll(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });

@@ -46,7 +46,7 @@ describe('scaffoldProvider', () => {
     expect(pkg.peerDependencies).toEqual({ '@opentelemetry/api': '^1.9.0', '@secure-mcp-gateway/telemetry-core': CORE_RANGE });
     expect(pkg.dependencies).toBeUndefined();
     expect(pkg.exports['.'].require.types).toBe('./dist/index.d.cts');
-    expect(await readFile(join(result.directory, 'src/index.ts'), 'utf8')).toContain("name: '@acme/my-sink'");
+    expect(await readFile(join(result.directory, 'src/index.ts'), 'utf8')).toContain("meta: { name: '@acme/my-sink', version, core: peerDependencies");
   });
 
   it('refuses a folder that is not empty unless forced', async () => {

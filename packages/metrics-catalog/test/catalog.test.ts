@@ -1,13 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { METRIC_DEFINITIONS, getMetricDefinition, prometheusNameOf } from '../src/index.ts';
 import { repoRoot } from '../scripts/repo-root.ts';
 
+const SHARED_DESIGN = resolve(repoRoot(), '..', 'shared', 'DESIGN.md');
+const FIXTURE_DESIGN = fileURLToPath(new URL('./fixtures/DESIGN.md', import.meta.url));
+
 /** DESIGN.md lives beside the clone (../shared); a committed copy stands in when it is absent. */
 function designDoc(): { path: string; text: string } {
-  const shared = resolve(repoRoot(), '..', 'shared', 'DESIGN.md');
-  const path = existsSync(shared) ? shared : join(import.meta.dirname, 'fixtures', 'DESIGN.md');
+  const path = existsSync(SHARED_DESIGN) ? SHARED_DESIGN : FIXTURE_DESIGN;
   return { path, text: readFileSync(path, 'utf8') };
 }
 
@@ -82,6 +85,12 @@ describe('the catalog table', () => {
     expect(designNames.length).toBeGreaterThanOrEqual(32);
     expect(designNames).toContain('enkrypt_timeout_operations_timed_out');
     expect(designNames).toContain('enkrypt_timeout_escalation_fail');
+  });
+
+  it('keeps the committed DESIGN.md fallback naming the same metrics as ../shared', () => {
+    const fixture = designMetricNames(readFileSync(FIXTURE_DESIGN, 'utf8'));
+    expect(fixture.length).toBeGreaterThanOrEqual(32);
+    if (existsSync(SHARED_DESIGN)) expect(fixture).toEqual(designNames);
   });
 
   it('holds every DESIGN.md enkrypt_* name exactly once', () => {

@@ -11,6 +11,11 @@ export interface OpenTelemetryProviderConfig {
    * or a file path (appended to; relative paths resolve against the config file's folder).
    */
   logMirror: string;
+  /**
+   * Export over OTLP (default true). False: no collector at all — logs go to the mirror only,
+   * metrics to the Prometheus endpoint only, spans only give logs their trace ids.
+   */
+  otlpExport: boolean;
   /** Interface of the Prometheus scrape endpoint (default `127.0.0.1`; `0.0.0.0` in a container). */
   prometheusHost: string;
   /** Max distinct attribute sets per metric instrument; more are folded into an overflow series (default 2000). */
@@ -23,6 +28,7 @@ export interface OpenTelemetryProviderConfig {
 
 export const CONFIG_DEFAULTS: OpenTelemetryProviderConfig = {
   logMirror: 'stderr',
+  otlpExport: true,
   prometheusHost: '127.0.0.1',
   metricCardinalityLimit: 2000,
   exportTimeoutMs: 10_000,
@@ -36,6 +42,16 @@ function positiveInt(raw: Record<string, unknown>, key: string, issues: Issue[])
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     issues.push({ message: `must be a positive integer, got ${JSON.stringify(value)}`, path: [key] });
+    return undefined;
+  }
+  return value;
+}
+
+function bool(raw: Record<string, unknown>, key: string, issues: Issue[]): boolean | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') {
+    issues.push({ message: `must be true or false, got ${JSON.stringify(value)}`, path: [key] });
     return undefined;
   }
   return value;
@@ -61,6 +77,7 @@ export function parseProviderConfig(value: unknown): StandardSchemaV1.Result<Ope
   const issues: Issue[] = [];
   const config: OpenTelemetryProviderConfig = {
     logMirror: nonEmptyString(raw, 'log_mirror', issues) ?? CONFIG_DEFAULTS.logMirror,
+    otlpExport: bool(raw, 'otlp_export', issues) ?? CONFIG_DEFAULTS.otlpExport,
     prometheusHost: nonEmptyString(raw, 'prometheus_host', issues) ?? CONFIG_DEFAULTS.prometheusHost,
     metricCardinalityLimit: positiveInt(raw, 'metric_cardinality_limit', issues) ?? CONFIG_DEFAULTS.metricCardinalityLimit,
     exportTimeoutMs: positiveInt(raw, 'export_timeout_ms', issues) ?? CONFIG_DEFAULTS.exportTimeoutMs,

@@ -63,7 +63,7 @@ export function resolveEndpoint(settings: TelemetrySettings, configDir: string):
   const port = url.port ? Number(url.port) : defaultPort;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const scheme = secure ? 'https' : 'http';
-  const hostPort = `${url.hostname}:${port}`;
+  const hostPort = url.port || protocol === 'grpc' ? `${url.hostname}:${port}` : url.hostname;
   const display = `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
 
   const tlsFiles = {
@@ -103,8 +103,8 @@ export function resolveEndpoint(settings: TelemetrySettings, configDir: string):
 }
 
 const HINT_PLAIN =
-  'Start an OpenTelemetry Collector there (see deploy/observability), or point plugins.telemetry.config.url at one; ' +
-  'set "enabled": false to turn telemetry off. Telemetry stays off meanwhile and switches on when the endpoint answers.';
+  'Start an OpenTelemetry Collector listening there, or set plugins.telemetry.config.url to where one listens ' +
+  '(OTLP/gRPC usually on port 4317, OTLP/HTTP on 4318); set "enabled": false to turn telemetry off.';
 
 function describeError(error: NodeJS.ErrnoException): string {
   if (error.code === 'ECONNREFUSED') return 'connection refused';

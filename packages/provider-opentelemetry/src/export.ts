@@ -121,8 +121,12 @@ export class BatchQueue<T> {
   private queue: T[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
+  private current: { abandoned: boolean; size: number } | undefined;
   private closed = false;
   private closing = false;
+  /** Items ever queued / ever settled (exported, failed or given up on). */
+  private enqueued = 0;
+  private settled = 0;
 
   constructor(private readonly options: BatchQueueOptions<T>) {}
 
@@ -140,6 +144,7 @@ export class BatchQueue<T> {
       return;
     }
     this.queue.push(item);
+    this.enqueued += 1;
     if (this.queue.length >= this.options.maxBatchSize) this.kick();
     else this.schedule();
   }
@@ -161,23 +166,33 @@ export class BatchQueue<T> {
     }
     if (this.inFlight || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.options.maxBatchSize);
+    const token = { abandoned: false, size: batch.length };
+    this.current = token;
     this.inFlight = this.options
       .send(batch)
-      .then((result) => this.options.onExportResult(batch.length, result))
+      .then((result) => {
+        // Counted as dropped already when shutdown gave up on it.
+        if (!token.abandoned) this.options.onExportResult(batch.length, result);
+      })
       .catch(() => undefined)
       .finally(() => {
+        if (!token.abandoned) this.settled += batch.length;
+        if (this.current === token) this.current = undefined;
         this.inFlight = undefined;
         if (this.queue.length >= this.options.maxBatchSize || (this.closing && this.queue.length > 0)) this.kick();
         else this.schedule();
       });
   }
 
-  /** Exports everything queued now (and what is in flight). Each export has its own deadline, so this ends. */
+  /** Exports everything queued when called (and what is in flight). Each export has its own deadline, so this ends. */
   async flush(): Promise<void> {
-    if (this.inFlight) await this.inFlight;
-    let batches = Math.ceil(this.queue.length / this.options.maxBatchSize);
-    while (batches-- > 0 && (this.queue.length > 0 || this.inFlight)) {
-      if (!this.inFlight) this.kick();
+    // FIFO: the items queued now are settled once `settled` reaches today's `enqueued`.
+    const target = this.enqueued;
+    while (this.settled < target) {
+      if (!this.inFlight) {
+        if (this.queue.length === 0) break;
+        this.kick();
+      }
       await this.inFlight;
     }
   }
@@ -188,12 +203,20 @@ export class BatchQueue<T> {
     this.closing = true;
   }
 
-  /** Counts everything still queued as dropped (shutdown deadline passed) and empties the queue. */
+  /**
+   * Gives up (shutdown deadline passed): everything still queued, and the batch in flight, is
+   * counted as dropped now, so the counts are final when shutdown returns.
+   */
   drop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const count = this.queue.length;
+    let count = this.queue.length;
     this.queue = [];
+    if (this.current && !this.current.abandoned) {
+      this.current.abandoned = true;
+      count += this.current.size;
+    }
+    this.settled += count;
     if (count > 0) this.options.onDrop('shutdown', count);
   }
 }

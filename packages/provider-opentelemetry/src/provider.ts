@@ -9,20 +9,18 @@ import {
   W3CTraceContextPropagator,
   type ExportResult,
 } from '@opentelemetry/core';
-import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs';
 import {
   AggregationTemporality,
+  AggregationType,
   MeterProvider,
   PeriodicExportingMetricReader,
   type AggregationOption,
-  type InstrumentType,
   type MetricReader,
   type PushMetricExporter,
   type ResourceMetrics,
@@ -47,11 +45,14 @@ import {
 import { parseProviderConfig, type OpenTelemetryProviderConfig } from './config';
 import { checkEndpoint, resolveEndpoint, type Endpoint, type Signal } from './endpoint';
 import { BatchQueue, exportBatch, RetryGate, type BatchExporter } from './export';
+import { GRPC_PATHS, GrpcOtlpExporter } from './grpc';
 import { createLineSink, createLogger, writeRecord, type LogPipeline } from './logger';
 import { buildResource } from './resource';
+import { version } from '../package.json';
 
 export const PACKAGE_NAME = '@secure-mcp-gateway/telemetry-provider-opentelemetry';
-export const PACKAGE_VERSION = '0.1.0';
+/** From package.json at build time, so it follows changeset version bumps. */
+export const PACKAGE_VERSION: string = version;
 
 /** Counters of the provider's own work, from `stats()`. */
 export interface OpenTelemetryStats extends ProviderStats {
@@ -77,8 +78,8 @@ export interface OpenTelemetryStats extends ProviderStats {
 export interface OpenTelemetryProviderInstance extends ProviderInstance {
   /** Bound port of the Prometheus scrape endpoint (`prometheus_port`, 0 = any free port); undefined without one. */
   readonly prometheusPort: number | undefined;
-  /** The resolved OTLP endpoint (no credentials) and protocol. */
-  readonly endpoint: { readonly url: string; readonly protocol: 'grpc' | 'http/protobuf'; readonly secure: boolean };
+  /** The resolved OTLP endpoint (no credentials) and protocol; undefined with `otlp_export: false`. */
+  readonly endpoint: { readonly url: string; readonly protocol: 'grpc' | 'http/protobuf'; readonly secure: boolean } | undefined;
   logger(name: string): TelemetryLogger;
   tracer(name: string, version?: string): Tracer;
   meter(name: string, version?: string): Meter;
@@ -138,29 +139,30 @@ function hasDataPoints(metrics: ResourceMetrics): boolean {
 interface SignalExporters {
   traces: BatchExporter<ReadableSpan>;
   logs: BatchExporter<ReadableLogRecord>;
-  metrics: PushMetricExporter;
+  /** One ResourceMetrics per call. */
+  metrics: BatchExporter<ResourceMetrics>;
 }
 
 function createExporters(endpoint: Endpoint, ctx: ProviderContext, config: OpenTelemetryProviderConfig): SignalExporters {
   const { settings } = ctx;
-  const common = {
-    timeoutMillis: config.exportTimeoutMs,
-    // The OTLP exporters refuse exports beyond this many in flight; our queues keep one per signal in
-    // flight, but a flush must never be refused, so allow as many as a full queue has batches.
-    concurrencyLimit: Math.ceil(settings.batch.maxQueueSize / settings.batch.maxBatchSize) + 2,
-    compression: settings.compression as never,
-  };
   if (endpoint.protocol === 'grpc') {
     const credentials = endpoint.secure
       ? grpcCredentials.createSsl(endpoint.tls.ca ?? null, endpoint.tls.key ?? null, endpoint.tls.cert ?? null)
       : grpcCredentials.createInsecure();
     const metadata = new Metadata();
     for (const [key, value] of Object.entries(settings.headers)) metadata.set(key.toLowerCase(), value);
-    const options = { ...common, url: endpoint.baseUrl, credentials, metadata };
+    const options = {
+      address: `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`,
+      credentials,
+      metadata,
+      compression: settings.compression,
+      timeoutMs: config.exportTimeoutMs,
+      userAgent: `${PACKAGE_NAME}/${PACKAGE_VERSION}`,
+    };
     return {
-      traces: new GrpcTraceExporter(options),
-      logs: new GrpcLogExporter(options),
-      metrics: new GrpcMetricExporter({ ...options, temporalityPreference: AggregationTemporality.CUMULATIVE }),
+      traces: new GrpcOtlpExporter(GRPC_PATHS.traces, (items: ReadableSpan[]) => ProtobufTraceSerializer.serializeRequest(items), options),
+      logs: new GrpcOtlpExporter(GRPC_PATHS.logs, (items: ReadableLogRecord[]) => ProtobufLogsSerializer.serializeRequest(items), options),
+      metrics: new GrpcOtlpExporter(GRPC_PATHS.metrics, (items: ResourceMetrics[]) => ProtobufMetricsSerializer.serializeRequest(items[0]!), options),
     };
   }
   const agent = {
@@ -168,15 +170,27 @@ function createExporters(endpoint: Endpoint, ctx: ProviderContext, config: OpenT
     ...(endpoint.tls.ca ? { ca: endpoint.tls.ca } : {}),
     ...(endpoint.tls.cert ? { cert: endpoint.tls.cert, key: endpoint.tls.key } : {}),
   };
-  const options = { ...common, headers: { ...settings.headers }, httpAgentOptions: agent };
+  const options = {
+    timeoutMillis: config.exportTimeoutMs,
+    // The OTLP exporters refuse exports beyond this many in flight; our queues keep one per signal
+    // in flight, but an export must never be refused, so allow as many as a full queue has batches.
+    concurrencyLimit: Math.ceil(settings.batch.maxQueueSize / settings.batch.maxBatchSize) + 2,
+    compression: settings.compression as never,
+    headers: { ...settings.headers },
+    httpAgentOptions: agent,
+  };
+  const metrics = new ProtoMetricExporter({
+    ...options,
+    url: endpoint.signalUrl('metrics'),
+    temporalityPreference: AggregationTemporality.CUMULATIVE,
+  });
   return {
     traces: new ProtoTraceExporter({ ...options, url: endpoint.signalUrl('traces') }),
     logs: new ProtoLogExporter({ ...options, url: endpoint.signalUrl('logs') }),
-    metrics: new ProtoMetricExporter({
-      ...options,
-      url: endpoint.signalUrl('metrics'),
-      temporalityPreference: AggregationTemporality.CUMULATIVE,
-    }),
+    metrics: {
+      export: (items, resultCallback) => metrics.export(items[0]!, resultCallback),
+      shutdown: () => metrics.shutdown(),
+    },
   };
 }
 
@@ -184,15 +198,17 @@ function createExporters(endpoint: Endpoint, ctx: ProviderContext, config: OpenT
 export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: ProviderContext): Promise<OpenTelemetryProviderInstance> {
   const config = normaliseConfig(rawConfig);
   const { settings, diagnostics } = ctx;
-  const endpoint = resolveEndpoint(settings, ctx.configDir);
+  const otlp = config.otlpExport;
+  const endpoint = otlp ? resolveEndpoint(settings, ctx.configDir) : undefined;
+  const display = endpoint?.display ?? 'none (otlp_export is false)';
   const sink = createLineSink(config.logMirror, ctx.configDir);
 
   ensureContextManager();
   registerPropagator();
 
   const resource = buildResource(ctx);
-  const exporters = createExporters(endpoint, ctx, config);
-  const retryGrpc = endpoint.protocol === 'grpc';
+  const exporters = endpoint ? createExporters(endpoint, ctx, config) : undefined;
+  const retryGrpc = endpoint?.protocol === 'grpc';
   const gate = new RetryGate();
 
   const counts = {
@@ -210,13 +226,16 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
   const lastWarning = new Map<string, number>();
   const failing = new Set<Signal>();
 
-  /** One warning per key per interval; repeats are only counted. */
-  const warnLimited = (key: string, intervalMs: number, message: string, fields: Record<string, unknown>): void => {
+  /** True at most once per key per interval (the caller then warns); repeats are only counted. */
+  const claimWarning = (key: string, intervalMs: number): boolean => {
     const now = Date.now();
     const last = lastWarning.get(key);
-    if (last !== undefined && now - last < intervalMs) return;
+    if (last !== undefined && now - last < intervalMs) return false;
     lastWarning.set(key, now);
-    diagnostics.warn(message, fields);
+    return true;
+  };
+  const warnLimited = (key: string, intervalMs: number, message: string, fields: Record<string, unknown>): void => {
+    if (claimWarning(key, intervalMs)) diagnostics.warn(message, fields);
   };
 
   const onDrop = (signal: 'traces' | 'logs', reason: 'queue_full' | 'shutdown', count: number): void => {
@@ -230,14 +249,14 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
         signal,
         dropped_total: signal === 'traces' ? counts.droppedSpans : counts.droppedLogRecords,
         max_queue_size: settings.batch.maxQueueSize,
-        endpoint: endpoint.display,
+        endpoint: display,
         hint: 'the collector is slow or unreachable; raise max_queue_size or lower the volume',
       });
     } else {
       warnLimited(`shutdown:${signal}`, DROP_WARNING_INTERVAL_MS, `telemetry shut down before sending every item: ${what} dropped (counted)`, {
         signal,
         dropped: dropsByReason.get(key),
-        endpoint: endpoint.display,
+        endpoint: display,
       });
     }
   };
@@ -247,7 +266,7 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
       if (signal === 'traces') counts.exportedSpans += items;
       else if (signal === 'logs') counts.exportedLogRecords += items;
       else counts.exportedMetricBatches += 1;
-      if (failing.delete(signal)) diagnostics.debug('OTLP export recovered', { signal, endpoint: endpoint.display });
+      if (failing.delete(signal)) diagnostics.debug('OTLP export recovered', { signal, endpoint: display });
       return;
     }
     counts.failedExports += 1;
@@ -257,21 +276,29 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
     const key = `${signal}|export_failed`;
     if (signal !== 'metrics') dropsByReason.set(key, (dropsByReason.get(key) ?? 0) + items);
     failing.add(signal);
-    warnLimited(`fail:${signal}`, FAILURE_WARNING_INTERVAL_MS, 'OTLP export failed; the data is counted as lost', {
+    const fields: Record<string, unknown> = {
       signal,
-      endpoint: endpoint.display,
-      protocol: endpoint.protocol,
+      endpoint: display,
+      protocol: endpoint?.protocol,
       items,
       failed_exports_total: counts.failedExports,
       error: errorText(result.error),
-    });
+    };
+    if (!claimWarning(`fail:${signal}`, FAILURE_WARNING_INTERVAL_MS)) return;
+    // A failed export often says little ("deadline exceeded" on gRPC); a quick check of the
+    // endpoint names the cause (refused, TLS certificate, handshake) and the fix.
+    const probe = endpoint ? checkEndpoint(endpoint, 2000) : Promise.resolve(undefined);
+    void probe
+      .then((check) => (check && !check.ok ? { ...fields, cause: check.detail, hint: check.hint } : fields))
+      .catch(() => fields)
+      .then((withCause) => diagnostics.warn('OTLP export failed; the data is counted as lost', withCause));
   };
 
   const sendTimeoutMs = config.exportTimeoutMs + 500;
 
   // ---- traces ----
   const spanQueue = new BatchQueue<ReadableSpan>({
-    send: (items) => exportBatch(exporters.traces, items, { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
+    send: (items) => exportBatch(exporters!.traces, items, { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
     maxQueueSize: settings.batch.maxQueueSize,
     maxBatchSize: settings.batch.maxBatchSize,
     scheduledDelayMs: settings.batch.timeoutMs,
@@ -291,12 +318,13 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
   const tracerProvider = new BasicTracerProvider({
     resource,
     sampler: new ParentBasedSampler({ root: ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(ratio) }),
-    spanProcessors: [spanProcessor],
+    // Without OTLP, spans still give log records their trace ids; they are not exported.
+    spanProcessors: otlp ? [spanProcessor] : [],
   });
 
   // ---- logs ----
   const logQueue = new BatchQueue<ReadableLogRecord>({
-    send: (items) => exportBatch(exporters.logs, items, { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
+    send: (items) => exportBatch(exporters!.logs, items, { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
     maxQueueSize: settings.batch.maxQueueSize,
     maxBatchSize: settings.batch.maxBatchSize,
     scheduledDelayMs: settings.batch.timeoutMs,
@@ -308,14 +336,14 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
     forceFlush: () => logQueue.flush(),
     shutdown: () => Promise.resolve(),
   };
-  const loggerProvider = new LoggerProvider({ resource, processors: [logProcessor] });
+  const loggerProvider = new LoggerProvider({ resource, processors: otlp ? [logProcessor] : [] });
   let logsOpen = true;
   const otelLoggers = new Map<string, ReturnType<LoggerProvider['getLogger']>>();
   const pipeline: LogPipeline = {
     sink,
     threshold: settings.logLevel,
     otelLogger: (name) => {
-      if (!logsOpen) return undefined;
+      if (!logsOpen || !otlp) return undefined;
       let logger = otelLoggers.get(name);
       if (!logger) {
         logger = loggerProvider.getLogger(name);
@@ -334,31 +362,28 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
         resultCallback({ code: ExportResultCode.SUCCESS });
         return;
       }
-      void exportBatch(
-        { export: (items, cb) => exporters.metrics.export(items[0]!, cb), shutdown: () => Promise.resolve() },
-        [metrics],
-        { timeoutMs: sendTimeoutMs, retryGrpc, gate },
-      ).then((result) => {
+      void exportBatch(exporters!.metrics, [metrics], { timeoutMs: sendTimeoutMs, retryGrpc, gate }).then((result) => {
         onExportResult('metrics', 1, result);
         resultCallback(result);
       });
     },
-    forceFlush: () => exporters.metrics.forceFlush(),
-    shutdown: () => exporters.metrics.shutdown(),
-    selectAggregationTemporality: (type: InstrumentType) =>
-      exporters.metrics.selectAggregationTemporality?.(type) ?? AggregationTemporality.CUMULATIVE,
-    selectAggregation: (type: InstrumentType): AggregationOption =>
-      exporters.metrics.selectAggregation?.(type) ?? ({ type: 'default' } as unknown as AggregationOption),
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => exporters?.metrics.shutdown() ?? Promise.resolve(),
+    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+    selectAggregation: (): AggregationOption => ({ type: AggregationType.DEFAULT }),
   };
-  const readers: MetricReader[] = [
-    new PeriodicExportingMetricReader({
-      exporter: metricExporter,
-      exportIntervalMillis: settings.metricExportIntervalMs,
-      // The SDK requires timeout <= interval.
-      exportTimeoutMillis: Math.min(sendTimeoutMs + 500, settings.metricExportIntervalMs),
-      cardinalityLimits: { default: config.metricCardinalityLimit },
-    }),
-  ];
+  const readers: MetricReader[] = [];
+  if (otlp) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: metricExporter,
+        exportIntervalMillis: settings.metricExportIntervalMs,
+        // The SDK requires timeout <= interval.
+        exportTimeoutMillis: Math.min(sendTimeoutMs + 500, settings.metricExportIntervalMs),
+        cardinalityLimits: { default: config.metricCardinalityLimit },
+      }),
+    );
+  }
 
   let prometheusServer: http.Server | undefined;
   let prometheusPort: number | undefined;
@@ -388,7 +413,13 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
     server.unref(); // a scrape endpoint must not keep the host alive
   }
 
-  const meterProvider = new MeterProvider({ resource, readers });
+  const meterProvider = new MeterProvider({
+    resource,
+    readers,
+    // Applies the cardinality limit to every reader (the Prometheus one has no option of its own);
+    // a view without an aggregation keeps the default one, which honours bucket advice.
+    views: [{ instrumentName: '*', aggregationCardinalityLimit: config.metricCardinalityLimit }],
+  });
   // Self-monitoring: what was lost, so a dashboard can alert on it.
   meterProvider
     .getMeter(PACKAGE_NAME, PACKAGE_VERSION)
@@ -426,8 +457,9 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
           attempt(() => meterProvider.shutdown()),
           attempt(() => tracerProvider.shutdown()),
           attempt(() => loggerProvider.shutdown()),
-          attempt(() => exporters.traces.shutdown()),
-          attempt(() => exporters.logs.shutdown()),
+          attempt(() => exporters?.traces.shutdown()),
+          attempt(() => exporters?.logs.shutdown()),
+          attempt(() => exporters?.metrics.shutdown()),
           new Promise<void>((resolve) => {
             if (!prometheusServer) return resolve();
             prometheusServer.close(() => resolve());
@@ -450,11 +482,12 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
 
   return {
     prometheusPort,
-    endpoint: { url: endpoint.display, protocol: endpoint.protocol, secure: endpoint.secure },
+    endpoint: endpoint ? { url: endpoint.display, protocol: endpoint.protocol, secure: endpoint.secure } : undefined,
     logger: (name) => createLogger(pipeline, name),
     tracer: (name, version) => tracerProvider.getTracer(name, version),
     meter: (name, version) => meterProvider.getMeter(name, version),
-    checkConnectivity: (timeoutMs) => checkEndpoint(endpoint, timeoutMs),
+    checkConnectivity: (timeoutMs) =>
+      endpoint ? checkEndpoint(endpoint, timeoutMs) : Promise.resolve({ ok: true, detail: 'OTLP export is off (otlp_export: false)' }),
     emit: (record) => writeRecord(pipeline, record),
     stats,
     forceFlush: () => (shutdownPromise ? shutdownPromise : within(flushAll(), config.shutdownTimeoutMs)),

@@ -230,11 +230,13 @@ function create(rawConfig: StdoutProviderConfig, ctx: ProviderContext): Provider
     emit(record: LogRecord): void {
       const index = levelIndex(record.level);
       if (SEVERITY[index]! < out.threshold) return;
+      // Replayed records come from outside: coerce rather than throw into core's replay loop.
+      const logger = typeof record.logger === 'string' ? record.logger : String(record.logger);
       out.write(
         index,
-        format.heads(record.logger)[index]!,
-        record.event,
-        format.context(record.context ?? {}),
+        format.heads(logger)[index]!,
+        typeof record.event === 'string' ? record.event : String(record.event),
+        record.context && typeof record.context === 'object' ? format.context(record.context) : '',
         normaliseFields(record.fields),
         record.time,
         record.traceId,

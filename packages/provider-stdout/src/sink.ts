@@ -80,7 +80,7 @@ export class FdSink {
     }
     this.buffer += line;
     this.queued++;
-    if (this.isTTY || this.buffer.length >= FLUSH_AT) {
+    if (this.isTTY || exiting || this.buffer.length >= FLUSH_AT) {
       this.flush();
     } else if (!this.scheduled) {
       this.scheduled = true;
@@ -142,7 +142,10 @@ export class FdSink {
 
 // One 'exit' listener for all sinks: a listener per instance would trip MaxListenersExceededWarning.
 const live = new Set<FdSink>();
+// Set once 'exit' has begun: later 'exit' listeners may still log, and no immediate will run for them.
+let exiting = false;
 function flushAllAtExit(): void {
+  exiting = true;
   for (const sink of live) sink.flush();
 }
 function register(sink: FdSink): void {

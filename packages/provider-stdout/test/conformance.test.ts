@@ -1,10 +1,31 @@
-// The provider contract checks. Core's `describeProviderConformance` replaces the local
-// equivalents below once @secure-mcp-gateway/telemetry-core/testing exports it.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeProviderConformance } from '@secure-mcp-gateway/telemetry-core/testing';
 import { describe, expect, it } from 'vitest';
+import { stdoutProvider } from '../src/index';
 import { fileHarness } from './helpers';
 
-describe('provider contract (local equivalents of core conformance)', () => {
+// Core's suite. Every instance it creates appends to one file; its events are unique, so reading
+// the whole file back is enough.
+const logFile = join(mkdtempSync(join(tmpdir(), 'provider-stdout-conformance-')), 'conformance.log');
+describeProviderConformance(stdoutProvider, {
+  describe,
+  it,
+  harness: {
+    config: { destination: logFile, format: 'auto', url: 'http://localhost:4317', service_name: 'conformance' },
+    readLogs: () =>
+      existsSync(logFile)
+        ? readFileSync(logFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as Record<string, unknown>)
+        : [],
+  },
+});
+
+// Contract details the shared suite leaves out.
+describe('provider contract: further checks', () => {
   it('logger(name) returns a TelemetryLogger whose records carry level, event, logger, context and fields', async () => {
     const h = await fileHarness();
     const log = h.instance.logger('conf');

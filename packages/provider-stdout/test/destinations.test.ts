@@ -51,8 +51,10 @@ describe('destinations', () => {
     const r = run({ mode: 'exit', lines: 1000 });
     expect(r.status).toBe(3);
     const lines = jsonLines(r.stdout);
-    expect(lines).toHaveLength(1000);
+    expect(lines).toHaveLength(1001);
     expect(lines[999]).toMatchObject({ event: 'line', i: 999 });
+    // A line logged by an 'exit' listener that runs after the provider's flush is written too.
+    expect(lines[1000]).toMatchObject({ event: 'exiting', code: 3 });
   });
 
   it('writes to stderr when destination is "stderr", nothing to stdout', () => {

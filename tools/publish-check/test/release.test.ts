@@ -6,10 +6,21 @@ import { BIN, publishedPackages, removeDir, ROOT, sh, tempDir } from '../src/wor
 // Never in the real checkout: `changeset version` consumes the changesets it applies.
 const SKIP = new Set(['node_modules', '.git', '.turbo', 'coverage', '.vitest-tmp', '.runs']);
 
+type Bump = 'major' | 'minor' | 'patch';
+const RANK: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
+
+function increment(version: string, bump: Bump): string {
+  const [major = 0, minor = 0, patch = 0] = version.split('-')[0]!.split('.').map(Number);
+  if (bump === 'major') return `${major + 1}.0.0`;
+  if (bump === 'minor') return `${major}.${minor + 1}.0`;
+  return `${major}.${minor}.${patch + 1}`;
+}
+
 describe('the changesets release flow, on a copy of the repository', () => {
   let tmp: string;
   let copy: string;
   let pending: string[];
+  const requested = new Map<string, Bump>();
 
   beforeAll(async () => {
     tmp = await tempDir('release');
@@ -19,18 +30,24 @@ describe('the changesets release flow, on a copy of the repository', () => {
       filter: (src) => !SKIP.has(src.slice(ROOT.length + 1).split('/').pop() ?? '') && !src.includes('/node_modules/'),
     });
     // pnpm publish resolves `workspace:` ranges through installed links; the store makes this a few seconds.
-    await sh('pnpm', ['install', '--offline', '--frozen-lockfile', '--ignore-scripts'], copy);
+    // (CI's own install already enforces a frozen lockfile; here a lockfile mid-update must not matter.)
+    await sh('pnpm', ['install', '--offline', '--frozen-lockfile', '--ignore-scripts'], copy).catch(() =>
+      sh('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile', '--ignore-scripts'], copy),
+    );
     pending = (await readdir(join(copy, '.changeset'))).filter((f) => f.endsWith('.md') && f !== 'README.md');
   });
   afterAll(() => removeDir(tmp));
 
   it('has a changeset for every published package', async () => {
-    const named = new Set<string>();
     for (const file of pending) {
       const text = await readFile(join(copy, '.changeset', file), 'utf8');
-      for (const match of text.matchAll(/^"([^"]+)":\s*(major|minor|patch)\s*$/gm)) named.add(match[1]!);
+      for (const match of text.matchAll(/^"([^"]+)":\s*(major|minor|patch)\s*$/gm)) {
+        const bump = match[2] as Bump;
+        const known = requested.get(match[1]!);
+        if (!known || RANK[bump] > RANK[known]) requested.set(match[1]!, bump);
+      }
     }
-    expect([...named].sort()).toEqual(expect.arrayContaining(publishedPackages().map((p) => p.name)));
+    expect([...requested.keys()].sort()).toEqual(expect.arrayContaining(publishedPackages().map((p) => p.name)));
   });
 
   it('`changeset version` bumps versions, writes changelogs and consumes the changesets', async () => {
@@ -40,10 +57,28 @@ describe('the changesets release flow, on a copy of the repository', () => {
     for (const pkg of publishedPackages()) {
       const dir = join(copy, pkg.dir.slice(ROOT.length + 1));
       const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string };
-      expect(manifest.version, pkg.name).not.toBe(before.get(pkg.name));
+      // Exactly the bump its changesets asked for: a peer range that core's bump leaves behind
+      // makes changesets force a major (0.x -> 1.0.0) on the provider, which nobody asked for.
+      const bump = requested.get(pkg.name) ?? 'patch';
+      expect(manifest.version, `${pkg.name}: ${before.get(pkg.name)} + ${bump}`).toBe(increment(before.get(pkg.name)!, bump));
       const changelog = await readFile(join(dir, 'CHANGELOG.md'), 'utf8');
       expect(changelog).toContain(`## ${manifest.version}`);
     }
+  });
+
+  it('providers state meta.core from their peer range, which `changeset version` keeps current', async () => {
+    // A hand-written `core: '^0.1.0'` goes stale when a release moves core to 0.2.0, and core then
+    // refuses the freshly released provider. Reading the range from package.json cannot drift.
+    const stale: string[] = [];
+    for (const pkg of publishedPackages()) {
+      if (!pkg.manifest.peerDependencies?.['@secure-mcp-gateway/telemetry-core']) continue;
+      const files = await readdir(join(pkg.dir, 'src'), { recursive: true });
+      for (const file of files.filter((f) => /\.ts$/.test(f) && !/\.test\.ts$/.test(f))) {
+        const text = await readFile(join(pkg.dir, 'src', file), 'utf8');
+        if (/\bcore:\s*['"`][\^~]?\d/.test(text)) stale.push(`${pkg.name}: src/${file}`);
+      }
+    }
+    expect(stale).toEqual([]);
   });
 
   it('`pnpm -r publish --dry-run` packs every published package and nothing private', async () => {

@@ -7,6 +7,7 @@ import { LOG_LEVELS, parseLogLevel } from '../levels';
  * on its default port 443.
  */
 export function describeUrlProblem(value: string): string | undefined {
+  if (/^https?:\/\/(?:[^@/]*@)?(?::\d*)?(?:[/?#]|$)/i.test(value)) return `URL "${value}" has no host (expected e.g. http://localhost:4317)`;
   let url: URL;
   try {
     url = new URL(value);

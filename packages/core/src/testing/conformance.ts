@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { context as contextApi, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import satisfies from 'semver/functions/satisfies.js';
 import validVersion from 'semver/functions/valid.js';
@@ -310,6 +312,10 @@ function buildChecks(provider: TelemetryProvider, harness: ConformanceHarness): 
           cb?.();
           return true;
         }) as typeof process.stdout.write;
+        // A provider may bypass process.stdout and write to fd 1 directly (as fast loggers do),
+        // so the fs write functions are watched for fd 1 too.
+        const restoreFs = interceptFdWrites(1, (text) => captured.push(text));
+        let stopError: unknown;
         try {
           const instance = await start({ logLevel: 'DEBUG' }, true);
           try {
@@ -322,12 +328,16 @@ function buildChecks(provider: TelemetryProvider, harness: ConformanceHarness): 
             instance.meter('conformance').createCounter('conformance_stdout_total').add(1);
             await within(() => instance.forceFlush(), deadline, 'forceFlush()');
           } finally {
-            await stop(instance);
+            await stop(instance).catch((error: unknown) => {
+              stopError = error;
+            });
           }
         } finally {
           process.stdout.write = original;
+          restoreFs();
         }
         assert.equal(captured.join(''), '', `the provider wrote to stdout although stdoutReserved was true: ${JSON.stringify(captured.join('').slice(0, 200))}`);
+        if (stopError) throw stopError;
       },
     },
   ];
@@ -360,4 +370,34 @@ export async function runProviderConformance(provider: TelemetryProvider, option
     }
   }
   return results;
+}
+
+type FsWriteName = 'writeSync' | 'write' | 'writev' | 'writevSync';
+
+/** Captures what the `fs` write functions send to `fd`; returns the function that restores them. */
+function interceptFdWrites(fd: number, capture: (text: string) => void): () => void {
+  const mutableFs = fs as unknown as Record<FsWriteName, (...args: unknown[]) => unknown>;
+  const originals = new Map<FsWriteName, (...args: unknown[]) => unknown>();
+  const toText = (data: unknown): string =>
+    typeof data === 'string' ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8') : String(data);
+  const byteLength = (data: unknown): number => (typeof data === 'string' ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? data.byteLength : 0);
+  for (const name of ['writeSync', 'write', 'writev', 'writevSync'] as const) {
+    const original = mutableFs[name];
+    originals.set(name, original);
+    mutableFs[name] = function (this: unknown, ...args: unknown[]): unknown {
+      if (args[0] !== fd) return original.apply(this, args);
+      const isVector = name === 'writev' || name === 'writevSync';
+      const chunks = isVector ? (args[1] as unknown[]) : [args[1]];
+      for (const chunk of chunks) capture(toText(chunk));
+      const written = chunks.reduce<number>((sum, chunk) => sum + byteLength(chunk), 0);
+      const callback = args.find((arg) => typeof arg === 'function') as ((err: null, n: number) => void) | undefined;
+      if (callback) queueMicrotask(() => callback(null, written));
+      return written;
+    };
+  }
+  syncBuiltinESMExports();
+  return () => {
+    for (const [name, original] of originals) mutableFs[name] = original;
+    syncBuiltinESMExports();
+  };
 }

@@ -95,7 +95,7 @@ export function renderDocs(): string {
     '| --- | --- | --- | --- |',
   );
   for (const r of ALERT_RULES) {
-    lines.push(`| ${code(r.alert)} | ${r.labels.severity} | ${r.for} | ${cell(r.annotations.summary.replace(/\{\{ \$labels\.(\w+) \}\}/g, '<$1>'))}: <code>${cell(r.expr.replace(/\s+/g, ' ')).replace(/</g, '&lt;').replace(/>/g, '&gt;')}</code> |`);
+    lines.push(`| ${code(r.alert)} | ${r.labels.severity} | ${r.for} | ${cell(r.annotations.summary.replace(/\{\{ \$labels\.(\w+) \}\}/g, '{$1}'))}: <code>${cell(r.expr.replace(/\s+/g, ' ')).replace(/</g, '&lt;').replace(/>/g, '&gt;')}</code> |`);
   }
   lines.push('', 'Thresholds (change them in `packages/metrics-catalog/scripts/generators/alerts.ts` and regenerate):', '');
   for (const [k, v] of Object.entries(ALERT_THRESHOLDS)) lines.push(`- ${code(k)}: ${v}`);

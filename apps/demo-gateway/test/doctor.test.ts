@@ -1,0 +1,93 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDoctorReport, runDoctor } from '../src/doctor-checks';
+
+// Small fake stack services on 127.0.0.1:0, each answering like the real one (or not).
+type Handler = (path: string) => { status: number; body: string };
+const servers: Server[] = [];
+
+async function fake(handler: Handler): Promise<string> {
+  const server = createServer((req, res) => {
+    const { status, body } = handler(req.url ?? '/');
+    res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A port nothing listens on: bind, note the port, close. */
+async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+let healthy: Parameters<typeof runDoctor>[0];
+let collectorMetricsPort = '';
+
+beforeAll(async () => {
+  const collector = await fake(() => ({ status: 200, body: '' }));
+  const collectorMetrics = await fake(() => ({ status: 200, body: '# HELP enkrypt_tool_calls_total x\nenkrypt_tool_calls_total{server="a",tool="b"} 3\n' }));
+  collectorMetricsPort = new URL(collectorMetrics).port;
+  const loki = await fake((p) => (p === '/ready' ? { status: 200, body: 'ready\n' } : { status: 404, body: '' }));
+  const prometheus = await fake((p) => {
+    if (p === '/api/v1/status/config') return { status: 200, body: JSON.stringify({ status: 'success', data: { yaml: `scrape_configs:\n- job_name: otel-collector\n  static_configs:\n  - targets: [otel-collector:${collectorMetricsPort}]\n` } }) };
+    if (p === '/api/v1/targets') return { status: 200, body: JSON.stringify({ status: 'success', data: { activeTargets: [{ scrapeUrl: `http://otel-collector:${collectorMetricsPort}/metrics`, health: 'up' }] } }) };
+    return { status: 404, body: '' };
+  });
+  const jaeger = await fake(() => ({ status: 200, body: '<html>Jaeger UI</html>' }));
+  healthy = { collector, collectorMetrics: `${collectorMetrics}/metrics`, loki, prometheus, jaeger, timeoutMs: 1000 };
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+});
+
+describe('doctor', () => {
+  it('passes every check against a healthy stack', async () => {
+    const results = await runDoctor(healthy);
+    expect(results.map((r) => [r.name, r.ok])).toEqual([
+      ['OpenTelemetry Collector endpoint reachable', true],
+      ['Loki ready (/ready)', true],
+      ['Prometheus scrape config includes the collector', true],
+      ['Prometheus targets up', true],
+      ['Collector metrics endpoint (Prometheus exporter)', true],
+      ['Jaeger UI', true],
+    ]);
+    expect(results[4]!.detail).toContain('1 enkrypt_* sample(s)');
+    expect(formatDoctorReport(results)).toContain('All 6 checks passed.');
+  });
+
+  it('fails each check with its fix when the stack is down', async () => {
+    const down = await closedPort();
+    const results = await runDoctor({ collector: down, collectorMetrics: `${down}/metrics`, loki: down, prometheus: down, jaeger: down, timeoutMs: 1000 });
+    expect(results.every((r) => !r.ok)).toBe(true);
+    for (const r of results) expect(r.fix, r.name).toBeTruthy();
+    expect(results[0]!.detail).toMatch(/TCP connect to 127\.0\.0\.1:\d+ failed \(ECONNREFUSED\)/);
+    const report = formatDoctorReport(results);
+    expect(report).toContain('FAIL  Loki ready (/ready)');
+    expect(report).toContain('fix: Start Loki');
+    expect(report).toContain('6 of 6 checks failed.');
+  });
+
+  it('spots a Loki that is not ready, a missing scrape job and a down target', async () => {
+    const loki = await fake(() => ({ status: 503, body: 'Ingester not ready: waiting for 15s after being ready' }));
+    const prometheus = await fake((p) =>
+      p === '/api/v1/status/config'
+        ? { status: 200, body: JSON.stringify({ data: { yaml: 'scrape_configs:\n- job_name: prometheus\n  static_configs:\n  - targets: [localhost:9090]\n' } }) }
+        : { status: 200, body: JSON.stringify({ data: { activeTargets: [{ scrapeUrl: `http://otel-collector:${collectorMetricsPort}/metrics`, health: 'down', lastError: 'connection refused' }] } }) },
+    );
+    const results = await runDoctor({ ...healthy, loki, prometheus });
+    const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+    expect(byName['Loki ready (/ready)']).toMatchObject({ ok: false, detail: expect.stringContaining('503') });
+    expect(byName['Loki ready (/ready)']!.fix).toContain('wait');
+    expect(byName['Prometheus scrape config includes the collector']).toMatchObject({ ok: false });
+    expect(byName['Prometheus scrape config includes the collector']!.fix).toContain(`otel-collector:${collectorMetricsPort}`);
+    expect(byName['Prometheus targets up']).toMatchObject({ ok: false, detail: expect.stringContaining('connection refused') });
+    expect(byName['Jaeger UI']!.ok).toBe(true);
+  });
+});
