@@ -5,7 +5,8 @@
 //   node --expose-gc run.mjs               full run, writes RESULTS.md
 //   node --expose-gc run.mjs --quick       smoke run (small counts, ~1 min), prints only
 //   node --expose-gc run.mjs tool-call …   only the named cases (prints only, unless --write)
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,10 +25,32 @@ const write = argv.includes('--write') || (!quick && only.length === 0);
 const ORDER = ['tool-call', 'stdout-vs-pino', 'gateway-throughput', 'gateway-memory', 'span-burst', 'startup', 'collector-down'];
 const CASE_TIMEOUT_MS = quick ? 120_000 : 300_000;
 
+function cpuDetail() {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (name) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim();
+    const parts = [];
+    if (field('cpu family')) parts.push(`family ${field('cpu family')} model ${field('model')}`);
+    if (/\bhypervisor\b/.test(field('flags') ?? '')) parts.push('virtual machine');
+    return parts.length ? ` (${parts.join(', ')})` : '';
+  } catch {
+    return '';
+  }
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: benchDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 function machine() {
   const cpus = os.cpus();
   return {
-    cpu: cpus[0]?.model?.trim() ?? 'unknown',
+    cpu: (cpus[0]?.model?.trim() ?? 'unknown') + cpuDetail(),
+    commit: gitCommit(),
     cores: cpus.length,
     memoryGB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
@@ -150,6 +173,7 @@ async function writeResults(mach, runs, totalSeconds) {
   out.push('| | |', '| --- | --- |');
   out.push(`| CPU | ${mach.cpu} |`, `| cores | ${mach.cores} |`, `| memory | ${mach.memoryGB} GB |`);
   out.push(`| Node.js | ${mach.node} |`, `| OS | ${mach.os} |`, `| date | ${mach.date} |`);
+  out.push(`| git commit | ${mach.commit} (the working tree may be ahead of it) |`);
   out.push(`| load average (1/5/15 min) at start | ${runs[0]?.loadBefore ?? load()} |`);
   out.push(`| total run time | ${totalSeconds.toFixed(0)} s |`, '');
 

@@ -22,6 +22,7 @@ const LABELS = {
   'none': 'none (empty loop)',
   'api-noop': 'bare OTel API no-op',
   'noop-provider': 'no-op provider (telemetry disabled)',
+  'noop-raw': 'no-op provider, instruments without the catalog (diagnostic)',
   'stdout': 'stdout provider (to /dev/null)',
   'otel': 'OpenTelemetry provider (OTLP/HTTP)',
   'otel-grpc': 'OpenTelemetry provider (OTLP/gRPC)',
@@ -78,6 +79,30 @@ async function setupVariant(variant, receiver) {
       flush: async () => sdk?.forceFlush(),
       shutdown: async () => sdk?.shutdown(),
     };
+  }
+
+  // Diagnostic: core's no-op path with instruments made directly on its meter (no catalog
+  // recorders), to split the no-op provider's cost between core and the catalog.
+  if (variant === 'noop-raw') {
+    const { initAsGateway } = await import('../lib/telemetry.mjs');
+    const { core } = await initAsGateway('disabled', receiver);
+    const tracer = core.getTracer('gateway');
+    const meter = core.getMeter('gateway');
+    const log = core.getLogger('gateway.tools');
+    const calls = meter.createCounter('enkrypt_tool_calls_total');
+    const success = meter.createCounter('enkrypt_tool_call_success_total');
+    const duration = meter.createHistogram('enkrypt_tool_call_duration_seconds', { unit: 's' });
+    const op = (i) =>
+      tracer.startActiveSpan('tools/call echo', { kind: SERVER, attributes: spanAttrs(i) }, (span) => {
+        log.info('tool_call_started', { server: 'demo', tool: 'echo', request_id: i });
+        const attrs = { server: 'demo', tool: 'echo' };
+        calls.add(1, attrs);
+        success.add(1, attrs);
+        duration.record(0.0012, { server: 'demo', tool: 'echo', outcome: 'success' });
+        log.info('tool_call_completed', { server: 'demo', tool: 'echo', duration_ms: 1.2, outcome: 'success' });
+        span.end();
+      });
+    return { op, flush: async () => {}, shutdown: () => core.shutdownTelemetry({ timeoutMs: 1000 }) };
   }
 
   // The project's own setups, wired as the gateway does it.
@@ -175,7 +200,7 @@ async function main() {
   const rounds = quick ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
   const hot = quick ? 5000 : 60000;
   const pacedMs = quick ? 300 : 1500;
-  const variants = ['none', 'api-noop', 'noop-provider', 'stdout', 'otel', 'otel-grpc', 'otel-mirror', 'naive'];
+  const variants = ['none', 'api-noop', 'noop-provider', 'noop-raw', 'stdout', 'otel', 'otel-grpc', 'otel-mirror', 'naive'];
   const receiver = await startReceiverProcess();
   const samples = Object.fromEntries(variants.map((v) => [v, { hot: [], cpu: [], delivered: [], sent: [], dropped: [] }]));
   const errors = {};
@@ -222,7 +247,7 @@ async function main() {
     });
   }
   for (const v of variants) {
-    if (v === 'none' || v === 'api-noop' || v === 'noop-provider') continue;
+    if (v === 'none' || v === 'api-noop' || v.startsWith('noop')) continue;
     const cpu = med(v, 'cpu') - noneCpu;
     rows.push({ label: `${LABELS[v]} — amortised CPU incl. export`, median: round(cpu), ratio: round(cpu / naiveCpu), ...(errors[v] ? { error: errors[v] } : {}) });
   }

@@ -70,8 +70,10 @@ async function main(): Promise<number> {
     }
     process.exit(code);
   };
-  process.once('SIGINT', () => void stop(130));
-  process.once('SIGTERM', () => void stop(143));
+  // `on`, not `once`: core's own hook re-raises the signal when nobody else listens, which would
+  // kill the process before the upstream servers are stopped.
+  process.on('SIGINT', () => void stop(130));
+  process.on('SIGTERM', () => void stop(143));
 
   if (transport === 'stdio') {
     const { closed } = await serveStdio(gateway);

@@ -8,22 +8,23 @@
  *   pnpm demo -- --otlp URL            the OpenTelemetry provider, exporting to a collector
  *   pnpm demo -- --log-file PATH       where the gateway's JSON log lines go
  *
- * Reading metric values honestly: the stdout provider has no metrics, so the demo tees the
- * gateway's meter onto core's in-memory provider (`@secure-mcp-gateway/telemetry-core/testing`).
- * Every value printed was recorded by the gateway's own `createGatewayMetrics` recorders at
- * the real point of a real request; with `--otlp` the same measurements are also exported.
+ * Reading metric values honestly: the stdout provider has no metrics, so the gateway's recorders
+ * (`createGatewayMetrics`) are built on a tee of two meters: core's `getMeter()` (the configured
+ * provider's, exported as usual with `--otlp`) and a meter of core's in-memory provider
+ * (`@secure-mcp-gateway/telemetry-core/testing`), which the summary reads. Every value printed
+ * was recorded at the real point of a real request, whatever state the provider is in.
  */
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
-import { initTelemetry, loadProvider, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
+import { createGatewayMetrics, METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
+import { DEFAULT_TELEMETRY_SETTINGS, getMeter, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
 import { createInMemoryProvider, type InMemoryTelemetry } from '@secure-mcp-gateway/telemetry-core/testing';
 import { loadConfig } from './config';
 import { Gateway, GATEWAY_VERSION, UPSTREAM_TRACE_META_KEY } from './gateway';
 import { runScenario, type ScenarioStep } from './scenario';
-import { teeProvider } from './tee';
+import { teeMeter } from './tee';
 import { serveHttp } from './transports';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -96,10 +97,8 @@ async function main(): Promise<void> {
   const providerName = values.otlp ? 'opentelemetry' : 'stdout';
   const logFile = path.resolve(values['log-file']);
 
-  // The provider is found by core's discovery (as the CLI does through the config); no
-  // provider is imported by this app. The tee adds the in-memory reader for the summary.
-  const real = await loadProvider(providerName, { configDir: config.dir });
-  const mem = createInMemoryProvider();
+  // The provider is named in the config and found by core's discovery, as in the CLI; no
+  // provider is imported by this app.
   const telemetry = structuredClone(config.raw) as Record<string, any>;
   telemetry.plugins = {
     ...telemetry.plugins,
@@ -114,26 +113,30 @@ async function main(): Promise<void> {
       },
     },
   };
-  const status = await initTelemetry({
-    config: telemetry,
-    provider: teeProvider(real, mem.provider),
-    cwd: config.dir,
-    serviceVersion: GATEWAY_VERSION,
-    installShutdownHooks: false,
+  const status = await initTelemetry({ config: telemetry, cwd: config.dir, serviceVersion: GATEWAY_VERSION, installShutdownHooks: false });
+  const mem = createInMemoryProvider();
+  const quiet = { debug() {}, warn() {}, error() {} };
+  const reader = await mem.provider.create({}, {
+    settings: status.settings ?? DEFAULT_TELEMETRY_SETTINGS,
+    stdoutReserved: false,
+    configDir: config.dir,
+    env: process.env,
+    diagnostics: quiet,
   });
+  const metrics = createGatewayMetrics(teeMeter(getMeter('secure-mcp-gateway', GATEWAY_VERSION), reader.meter('secure-mcp-gateway', GATEWAY_VERSION)));
   if (values.otlp) {
     // The upstream server exports its spans to the same collector.
     for (const server of Object.values(config.gateway.mcp_configs).flatMap((c) => c.mcp_config)) {
       server.config.env = { ...server.config.env, ENKRYPT_TELEMETRY_PROVIDER: 'opentelemetry', DEMO_UPSTREAM_OTLP_URL: values.otlp };
     }
   }
-  const gateway = new Gateway({ config });
+  const gateway = new Gateway({ config, metrics });
   const http = await serveHttp(gateway);
   const budget = (config.gateway.mcp_configs[Object.keys(config.gateway.mcp_configs)[0]!]?.mcp_config.find((s) => s.server_name === SERVER)?.tool_timeout ?? 1.5);
 
   out(`Secure MCP Gateway demo`);
   out(`  gateway     in this process, MCP over Streamable HTTP at ${http.url}`);
-  out(`  telemetry   provider "${providerName}" loaded by core (${status.state}${status.reason ? `: ${status.reason}` : ''})`);
+  out(`  telemetry   provider "${providerName}" loaded by core (${status.state}${status.state === 'active' ? '' : ': see the warning on stderr; the summary still reads every metric'})`);
   out(`  logs        ${logFile}${values.otlp ? ` (and OTLP to ${values.otlp})` : ''}`);
   out(`  upstream    "${SERVER}" (node dist/upstream-server.js over stdio), tool budget ${budget} s, escalation warn 0.8 / timeout 1.0 / fail 1.2`);
   out();
@@ -172,7 +175,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 100));
 
   out();
-  out(`Metrics after the scenario (every catalog instrument; values read from core's in-memory reader teed onto the gateway's meter):`);
+  out(`Metrics after the scenario (every catalog instrument, as recorded by the gateway; read from an in-memory meter teed with the provider's):`);
   for (const line of metricReport(mem)) out(line);
   out();
   out(`  live gauges while the scenario's session was open: enkrypt_active_sessions{transport=http}=${sampled?.sessions ?? '?'}, enkrypt_active_users=${sampled?.users ?? '?'}`);
@@ -180,6 +183,7 @@ async function main(): Promise<void> {
 
   await http.close();
   await gateway.close();
+  await reader.shutdown();
   await shutdownTelemetry({ timeoutMs: 5000 });
   out();
   out(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s. Gateway log lines: ${logFile}`);

@@ -12,7 +12,6 @@ import type {
   ObservableUpDownCounter,
   UpDownCounter,
 } from '@opentelemetry/api';
-import { defineProvider, type ProviderInstance, type TelemetryProvider } from '@secure-mcp-gateway/telemetry-core';
 
 function teeObservable<T extends ObservableGauge | ObservableCounter | ObservableUpDownCounter>(a: T, b: T): T {
   return {
@@ -67,31 +66,4 @@ export function teeMeter(a: Meter, b: Meter): Meter {
       b.removeBatchObservableCallback(callback, observables);
     },
   } as Meter;
-}
-
-/**
- * `primary` for logs and traces; its meter teed with `secondary`'s. Config validation and
- * connectivity are the primary's.
- */
-export function teeProvider(primary: TelemetryProvider, secondary: TelemetryProvider): TelemetryProvider {
-  return defineProvider<unknown>({
-    meta: { name: `${primary.meta.name}+${secondary.meta.name}`, version: primary.meta.version, core: primary.meta.core },
-    configSchema: primary.configSchema,
-    async create(config, ctx): Promise<ProviderInstance> {
-      const [a, b] = await Promise.all([primary.create(config, ctx), secondary.create(undefined, ctx)]);
-      return {
-        logger: (name) => a.logger(name),
-        tracer: (name, version) => a.tracer(name, version),
-        meter: (name, version) => teeMeter(a.meter(name, version), b.meter(name, version)),
-        ...(a.checkConnectivity ? { checkConnectivity: (ms: number) => a.checkConnectivity!(ms) } : {}),
-        ...(a.emit ? { emit: (record) => a.emit!(record) } : {}),
-        forceFlush: async () => {
-          await Promise.all([a.forceFlush(), b.forceFlush()]);
-        },
-        shutdown: async () => {
-          await Promise.all([a.shutdown(), b.shutdown()]);
-        },
-      };
-    },
-  });
 }

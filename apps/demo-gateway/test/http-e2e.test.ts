@@ -170,6 +170,7 @@ describe('traces', () => {
     expect(client_.name).toBe('tools/call lookup_customer');
     expect(client_.parentSpanId).toBe(upstreamStep.spanId);
     expect(client_.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'lookup_customer', 'network.transport': 'pipe' });
+    expect(client_.attributes['gen_ai.tool.call.arguments']).toBeUndefined(); // payloads are not captured by default
 
     // The upstream server continued the same trace, as a child of the gateway's CLIENT span.
     const seen = callResults(call)[0]!.upstream_meta as Record<string, { trace_id: string; parent_span_id: string; received_traceparent: string }>;
@@ -184,6 +185,24 @@ describe('traces', () => {
     expect(everything).not.toContain(KEY);
     expect(everything).not.toContain('jane.doe@example.com');
     expect(everything).not.toContain('123-45-6789');
+  });
+
+  it('with capture_payloads, arguments and results appear on the CLIENT span, redacted', async () => {
+    const capturing = new Gateway({ config: parseConfig(testConfig(), { dir: APP_DIR }), capturePayloads: true });
+    const served = await serveHttp(capturing);
+    try {
+      mem.reset();
+      const client = await connectClient(served.url, KEY);
+      const call = await callGateway(client, 'enkrypt_secure_call_tools', { server_name: 'demo_server', tool_calls: [{ name: 'lookup_customer', args: { customer_id: 'c-1' } }] });
+      await closeClient(client);
+      const span = mem.spans.find((s) => s.traceId === call.traceId && s.kind === SpanKind.CLIENT)!;
+      expect(span.attributes['gen_ai.tool.call.arguments']).toBe('{"customer_id":"c-1"}');
+      expect(span.attributes['gen_ai.tool.call.result']).toContain('[REDACTED_EMAIL]');
+      expect(span.attributes['gen_ai.tool.call.result']).not.toContain('jane.doe@example.com');
+    } finally {
+      await served.close();
+      await capturing.close();
+    }
   });
 
   it('marks failed steps with error.type on the SERVER span', async () => {

@@ -102,6 +102,9 @@ export function resolveEndpoint(settings: TelemetrySettings, configDir: string):
   };
 }
 
+/** HTTP/2 client connection preface plus an empty SETTINGS frame: a gRPC server answers with its SETTINGS. */
+const HTTP2_PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
+
 const HINT_PLAIN =
   'Start an OpenTelemetry Collector listening there, or set plugins.telemetry.config.url to where one listens ' +
   '(OTLP/gRPC usually on port 4317, OTLP/HTTP on 4318); set "enabled": false to turn telemetry off.';
@@ -110,15 +113,18 @@ function describeError(error: NodeJS.ErrnoException): string {
   if (error.code === 'ECONNREFUSED') return 'connection refused';
   if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return 'host not found';
   if (error.code === 'ETIMEDOUT') return 'timed out';
-  return error.code ? `${error.code}: ${error.message}` : error.message;
+  // OpenSSL messages carry a long prefix; keep the reason ("tlsv13 alert certificate required").
+  const ssl = /SSL routines:[^:]*:([^:]+)/.exec(error.message);
+  if (ssl?.[1]) return ssl[1].trim();
+  return error.code && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message;
 }
 
 function tlsHint(message: string): string {
-  if (/self[- ]signed|unable to (get|verify)|certificate|CERT_/i.test(message)) {
-    return 'The server certificate is not trusted: set plugins.telemetry.config.ca to the collector\'s CA file, or check the url\'s host name matches the certificate.';
+  if (/certificate required|handshake failure|bad certificate|alert|closed the connection|ECONNRESET|socket hang up/i.test(message)) {
+    return 'The collector refused the TLS handshake: if it requires client certificates (mTLS), set plugins.telemetry.config.cert and key.';
   }
-  if (/alert|handshake/i.test(message)) {
-    return 'The TLS handshake failed: if the collector requires client certificates (mTLS), set plugins.telemetry.config.cert and key.';
+  if (/self[- ]signed|unable to (get|verify)|certificate|CERT_|altnames/i.test(message)) {
+    return "The server certificate is not trusted: set plugins.telemetry.config.ca to the collector's CA file, or check the url's host name matches the certificate.";
   }
   return 'Check the collector speaks TLS on that port, or set plugins.telemetry.config.insecure to true for a plain connection.';
 }
@@ -155,7 +161,7 @@ export function checkEndpoint(endpoint: Endpoint, timeoutMs: number): Promise<Co
       finish({
         ok: false,
         detail: `${tlsStage ? 'TLS handshake with' : 'cannot reach'} ${label} endpoint ${endpoint.display} (${target}): ${what}`,
-        hint: tlsStage ? tlsHint(error.message) : HINT_PLAIN,
+        hint: tlsStage ? tlsHint(`${error.code ?? ''} ${error.message}`) : HINT_PLAIN,
       }, abort);
     };
 
@@ -180,7 +186,15 @@ export function checkEndpoint(endpoint: Endpoint, timeoutMs: number): Promise<Co
       socket.once('connect', () => {
         connected = true;
       });
-      socket.once('secureConnect', () => finish({ ok: true, detail: `TLS connect to ${target} succeeded` }, abort));
+      // With TLS 1.3 a server that wants a client certificate rejects it only after the client's
+      // handshake completes, so speak first (the HTTP/2 preface) and wait for the server's answer.
+      socket.once('secureConnect', () => {
+        socket.write(HTTP2_PREFACE);
+        socket.once('data', () => finish({ ok: true, detail: `TLS connect to ${target} succeeded` }, abort));
+      });
+      socket.once('close', () =>
+        fail(Object.assign(new Error('the server closed the connection during the TLS handshake'), { code: 'ECONNRESET' }), true),
+      );
       socket.once('error', (error) => fail(error, connected));
       return;
     }

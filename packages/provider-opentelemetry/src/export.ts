@@ -107,8 +107,11 @@ export interface BatchQueueOptions<T> {
   maxBatchSize: number;
   /** Longest time an item waits before its batch is sent. */
   scheduledDelayMs: number;
-  /** Called on every dropped item (queue full); the caller counts and warns, rate-limited. */
-  onDrop(reason: 'queue_full' | 'shutdown', count: number): void;
+  /**
+   * Called on dropped items: queue full, given up at the shutdown deadline, or added after
+   * shutdown (`closed`). The caller counts them and warns, rate-limited.
+   */
+  onDrop(reason: 'queue_full' | 'shutdown' | 'closed', count: number): void;
   onExportResult(items: number, result: ExportResult): void;
 }
 
@@ -136,7 +139,7 @@ export class BatchQueue<T> {
 
   add(item: T): void {
     if (this.closed) {
-      this.options.onDrop('shutdown', 1);
+      this.options.onDrop('closed', 1);
       return;
     }
     if (this.queue.length >= this.options.maxQueueSize) {

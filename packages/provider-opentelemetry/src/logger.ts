@@ -152,12 +152,15 @@ function contextOf(record: LogRecord): Context {
   return isSpanContextValid(spanContext) ? trace.setSpanContext(ROOT_CONTEXT, spanContext) : ROOT_CONTEXT;
 }
 
-/** Writes a record: JSON line to the mirror, OTLP log record to the logs pipeline. Never throws. */
-export function writeRecord(pipeline: LogPipeline, record: LogRecord, otelContext?: Context): void {
+/**
+ * Writes a record: JSON line to the mirror, OTLP log record to the logs pipeline. Never throws.
+ * `safeContext` is the record's context already redacted (loggers redact their bindings once).
+ */
+export function writeRecord(pipeline: LogPipeline, record: LogRecord, otelContext?: Context, safeContext?: LogFields): void {
   if (LOG_LEVEL_SEVERITY[record.level] < LOG_LEVEL_SEVERITY[pipeline.threshold]) return;
   try {
     // Secrets never leave the process, in either form.
-    const context = redactSecrets(record.context) as LogFields;
+    const context = safeContext ?? (redactSecrets(record.context) as LogFields);
     const fields = redactSecrets(record.fields) as LogFields;
     pipeline.sink.write(jsonLine(toJsonObject(record, context, fields)));
     const otel = pipeline.otelLogger(record.logger);
@@ -185,6 +188,7 @@ export function writeRecord(pipeline: LogPipeline, record: LogRecord, otelContex
 /** A `TelemetryLogger` over the pipeline; records carry the active span's ids. */
 export function createLogger(pipeline: LogPipeline, name: string, bindings: LogFields = {}): TelemetryLogger {
   const context: LogFields = Object.freeze({ ...bindings });
+  const safeContext = redactSecrets(context) as LogFields;
   const min = LOG_LEVEL_SEVERITY[pipeline.threshold];
   const log = (level: LogLevel, event: string, fields?: LogFields): void => {
     if (LOG_LEVEL_SEVERITY[level] < min) return;
@@ -204,6 +208,7 @@ export function createLogger(pipeline: LogPipeline, name: string, bindings: LogF
         spanId: valid ? spanContext.spanId : undefined,
       },
       active,
+      safeContext,
     );
   };
   return {

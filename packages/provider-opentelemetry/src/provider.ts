@@ -238,9 +238,10 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
     if (claimWarning(key, intervalMs)) diagnostics.warn(message, fields);
   };
 
-  const onDrop = (signal: 'traces' | 'logs', reason: 'queue_full' | 'shutdown', count: number): void => {
+  const onDrop = (signal: 'traces' | 'logs', cause: 'queue_full' | 'shutdown' | 'closed', count: number): void => {
     if (signal === 'traces') counts.droppedSpans += count;
     else counts.droppedLogRecords += count;
+    const reason = cause === 'closed' ? 'shutdown' : cause;
     const key = `${signal}|${reason}`;
     dropsByReason.set(key, (dropsByReason.get(key) ?? 0) + count);
     const what = signal === 'traces' ? 'spans' : 'log records';
@@ -252,7 +253,8 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
         endpoint: display,
         hint: 'the collector is slow or unreachable; raise max_queue_size or lower the volume',
       });
-    } else {
+    } else if (cause === 'shutdown') {
+      // Recorded after shutdown ('closed') is only counted: the host is going away on purpose.
       warnLimited(`shutdown:${signal}`, DROP_WARNING_INTERVAL_MS, `telemetry shut down before sending every item: ${what} dropped (counted)`, {
         signal,
         dropped: dropsByReason.get(key),

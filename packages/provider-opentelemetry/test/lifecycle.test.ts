@@ -1,7 +1,16 @@
 // Through core's manager: a collector that is absent at start and appears later switches telemetry on.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { flushTelemetry, getLogger, getTelemetryStatus, getTracer, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
+import {
+  flushTelemetry,
+  getLogger,
+  getMeter,
+  getTelemetryStatus,
+  getTracer,
+  initTelemetry,
+  shutdownTelemetry,
+  TelemetryConfigManager,
+} from '@secure-mcp-gateway/telemetry-core';
 import { reservePort, startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
 import opentelemetryProvider from '../src/index';
 import { cleanup, readJsonLines, start, tempDir } from './helpers';
@@ -38,14 +47,14 @@ describe.each(['grpc', 'http/protobuf'] as const)('collector absent at start (%s
 
     const status = await initTelemetry({
       provider: opentelemetryProvider,
-      env: {},
+      env: { OTEL_SERVICE_NAME: 'gateway-from-env', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=staging,team=sec' },
       installShutdownHooks: false,
       config: {
         common_mcp_gateway_config: { enkrypt_log_level: 'INFO', timeout_settings: { connectivity_timeout: 1 } },
         plugins: {
           telemetry: {
             provider: 'opentelemetry',
-            config: { url: `http://127.0.0.1:${port}`, protocol, reconnect_interval_ms: 200, timeout_ms: 100, log_mirror: mirror },
+            config: { url: `http://127.0.0.1:${port}`, protocol, reconnect_interval_ms: 200, timeout_ms: 100, log_mirror: mirror, prometheus_port: 0 },
           },
         },
       },
@@ -68,5 +77,17 @@ describe.each(['grpc', 'http/protobuf'] as const)('collector absent at start (%s
     await flushTelemetry();
     await r.waitFor(() => r.spans.some((s) => s.name === 'after appear') && r.logs.some((l) => l.body === 'after appear'));
     expect(readJsonLines(mirror).some((line) => line.event === 'after appear' && line.n === 1)).toBe(true);
+    // prometheus_port 0: the bound port is in the bound instance's stats()
+    getMeter('app').createCounter('app_requests_total').add(1);
+    const prometheusPort = TelemetryConfigManager.instance().bound?.stats?.().prometheusPort;
+    expect(prometheusPort).toBeGreaterThan(0);
+    expect(await (await fetch(`http://127.0.0.1:${prometheusPort}/metrics`)).text()).toMatch(/^app_requests_total\{[^}]*\} 1$/m);
+    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES reach the resource
+    expect(r.spans.find((s) => s.name === 'after appear')!.resource).toMatchObject({
+      'service.name': 'gateway-from-env',
+      'deployment.environment': 'staging',
+      team: 'sec',
+      job: 'enkryptai',
+    });
   });
 });

@@ -56,6 +56,9 @@ describe.each(['http/protobuf', 'grpc'] as const)('TLS over %s', (protocol) => {
   it('without the client certificate the mTLS collector refuses the export; it is counted and reported', async () => {
     const r = await receiver(true);
     const { instance, warnings } = await start({ url: urlOf(r), protocol, insecure: false, tls: { ca: certs.caCertPath } }, { export_timeout_ms: 1500 });
+    const check = await instance.checkConnectivity(2000);
+    expect(check.ok).toBe(false);
+    expect(check.hint).toMatch(/plugins\.telemetry\.config\.cert and key/);
     instance.tracer('mtls').startSpan('no client cert').end();
     await instance.forceFlush();
     expect(r.spans).toEqual([]);

@@ -19,7 +19,7 @@ import { parseStdoutConfig, stdoutConfigSchema, type StdoutProviderConfig } from
 import { JsonFormat, LEVELS, PrettyFormat, type LineFormat } from './format';
 import { Serializer } from './serialize';
 import { FdSink } from './sink';
-import { VERSION } from './version';
+import { CORE_RANGE, VERSION } from './version';
 
 const LEVEL_INDEX: Readonly<Record<string, number>> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3, CRITICAL: 4 };
 const SEVERITY = LEVELS.map((level) => LOG_LEVEL_SEVERITY[level]);
@@ -264,7 +264,7 @@ export const stdoutProvider: TelemetryProvider<StdoutProviderConfig> = definePro
   meta: {
     name: 'stdout',
     version: VERSION,
-    core: '^0.1.0',
+    core: CORE_RANGE,
     description: 'Structured log lines to stdout, stderr or a file; no traces or metrics.',
   },
   configSchema: stdoutConfigSchema,

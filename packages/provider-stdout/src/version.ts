@@ -1,4 +1,6 @@
-// esbuild inlines just this field, so the published version is always the package's own.
-import { version } from '../package.json';
+// esbuild inlines just these fields, so the published values are always the package's own:
+// the core range follows the peer dependency, so a core release cannot leave it stale.
+import { peerDependencies, version } from '../package.json';
 
 export const VERSION: string = version;
+export const CORE_RANGE: string = peerDependencies['@secure-mcp-gateway/telemetry-core'];

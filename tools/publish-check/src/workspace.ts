@@ -17,9 +17,9 @@ export interface WorkspacePackage {
   readonly manifest: Record<string, any>;
 }
 
-/** The packages we publish: every non-private package under packages/. */
-export function publishedPackages(): WorkspacePackage[] {
-  const base = join(ROOT, 'packages');
+/** The packages we publish: every non-private package under `<root>/packages/`. */
+export function publishedPackages(root: string = ROOT): WorkspacePackage[] {
+  const base = join(root, 'packages');
   const out: WorkspacePackage[] = [];
   for (const entry of readdirSync(base).sort()) {
     const file = join(base, entry, 'package.json');
