@@ -88,8 +88,9 @@ function runCase(name) {
       if (stderr.length > 50_000) stderr = stderr.slice(-50_000);
     });
     const timer = setTimeout(() => {
-      stderr += `\n[run.mjs] case ${name} timed out after ${CASE_TIMEOUT_MS} ms; killed`;
-      child.kill('SIGKILL');
+      stderr += `\n[run.mjs] case ${name} timed out after ${CASE_TIMEOUT_MS} ms; stopped`;
+      child.kill('SIGTERM'); // lets the case stop its gateways and receivers
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
     }, CASE_TIMEOUT_MS);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);

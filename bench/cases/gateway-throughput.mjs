@@ -17,7 +17,7 @@ async function main() {
   const receiver = await startReceiverProcess({ nice: 19 });
   const names = Object.keys(SETUPS);
   const gw = {};
-  const samples = Object.fromEntries(names.map((n) => [n, { cps: [], p99: [], p50: [], cpu: [], errors: 0, firstError: undefined }]));
+  const samples = Object.fromEntries(names.map((n) => [n, { cps: [], p99: [], p50: [], cpu: [], share: [], errors: 0, firstError: undefined }]));
   try {
     for (const name of names) {
       const gateway = await startGateway(writeGatewayConfig(gatewayTelemetry(name, receiver)), { expect: EXPECTED_STATE[name] });
@@ -35,6 +35,7 @@ async function main() {
         s.p99.push(res.p99);
         s.p50.push(res.p50);
         s.cpu.push(res.cpuMsPerCall);
+        s.share.push(res.cpuShare);
         s.errors += res.errors;
         s.firstError ??= res.firstError;
       }
@@ -58,7 +59,7 @@ async function main() {
     ratio: round(cps(n) / cps('disabled')),
   }));
   const ratio = cps('otel') / cps('disabled');
-  const cpuNote = names.map((n) => `${n} ${round(median(samples[n].cpu))} ms`).join(', ');
+  const cpuNote = names.map((n) => `${n} ${round(median(samples[n].cpu))} ms (gateway busy ${round(median(samples[n].share) * 100)}% of one core)`).join(', ');
   const cpuRatio = median(samples.disabled.cpu) / median(samples.otel.cpu);
   const errNote = names.filter((n) => samples[n].errors).map((n) => `${n}: ${samples[n].errors} failed calls (${samples[n].firstError})`);
   emitResult({

@@ -22,6 +22,9 @@ function tryConnect(port, timeoutMs) {
 /** @returns {Promise<{ port: number, close(): void }>} a port whose connects hang. */
 export async function startBlackhole() {
   const child = spawn(process.execPath, [path.join(benchDir, 'lib', 'blackhole-child.mjs')], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const port = await new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m.port));
     child.once('exit', (c) => reject(new Error(`black-hole child exited ${c}`)));

@@ -5,6 +5,11 @@ import path from 'node:path';
 import net from 'node:net';
 
 export const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// Leave nothing running: a worker whose parent went away stops, and SIGTERM runs 'exit' handlers
+// (which kill gateways and black-hole helpers started by this process).
+if (process.send) process.once('disconnect', () => process.exit(1));
+process.once('SIGTERM', () => process.exit(143));
 export const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 
 export function median(values) {

@@ -116,8 +116,12 @@ export async function startGateway(configPath, { env = {}, timeoutMs = 30_000, e
   closeSync(errFd);
   closeSync(outFd);
   let exited = null;
+  // Never leave a gateway behind if this process ends early (its upstream exits with it).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.on('exit', (code, signal) => {
     exited = code ?? signal;
+    process.off('exit', killOnExit);
   });
   const deadline = Date.now() + timeoutMs;
   let url;

@@ -4,7 +4,7 @@ import { ConfigError, formatPath, type ConfigIssue } from './config/errors';
 import { ensureParsedConfig, loadGatewayConfig } from './config/load';
 import { resolveTelemetrySettings } from './config/resolve';
 import type { GatewayConfig } from './config/schema';
-import { activeTraceIds } from './context';
+import { activeTraceIds, ensureContextManager } from './context';
 import {
   isTelemetryProvider,
   type LogFields,
@@ -354,6 +354,9 @@ export class TelemetryConfigManager implements BindingSource {
       this.current = { state: 'uninitialised' };
     }
     this.stopping = undefined;
+    // Trace context must flow through async work whatever the provider: a logs-only provider still
+    // stamps trace ids of spans started elsewhere, and hosts propagate traceparent across hops.
+    ensureContextManager();
     const session = ++this.session;
     if (options.installShutdownHooks !== false) this.installShutdownHooks({ timeoutMs: options.shutdownTimeoutMs });
 

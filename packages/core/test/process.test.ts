@@ -166,6 +166,28 @@ process.stderr.write('states ' + [a.state, b.state, c.state].join(',') + '\\n');
   });
 });
 
+describe('trace context with a logs-only provider', () => {
+  it('init installs a context manager, so a span context set by the host flows through async work', async () => {
+    const root = makeProject('core-proc-');
+    writeFileSync(
+      join(root, 'app.mjs'),
+      `import { createRequire } from 'node:module';
+import { activeTraceIds, extractTraceContext, initTelemetry, noopProvider } from '@secure-mcp-gateway/telemetry-core';
+const { context } = createRequire(createRequire(import.meta.url).resolve('@secure-mcp-gateway/telemetry-core'))('@opentelemetry/api');
+await initTelemetry({ provider: noopProvider, installShutdownHooks: false });
+const incoming = extractTraceContext({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+const ids = await context.with(incoming, async () => {
+  await new Promise((r) => setTimeout(r, 5));
+  return activeTraceIds();
+});
+process.stderr.write('ids=' + JSON.stringify(ids) + '\\n');`,
+    );
+    const result = await run(root, 'app.mjs');
+    expect(result.stderr).toContain('ids={"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331"}');
+    expect(result.code).toBe(0);
+  });
+});
+
 describe('two copies of core in one process', () => {
   it('share one manager: a CJS-side lazy logger binds when the ESM side initialises', async () => {
     const root = makeProject('core-proc-');

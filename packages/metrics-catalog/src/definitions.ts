@@ -56,7 +56,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Tool calls the gateway received for an upstream MCP server, whatever their outcome.',
     attributes: ['server', 'tool'],
     prometheusName: 'enkrypt_tool_calls_total',
-    recordedBy: 'Gateway tools/call handler, once per request as it arrives (before auth, cache and guardrails).',
+    recordedBy: 'Gateway enkrypt_secure_call_tools handler, once per call in a batch, after the server name is resolved (before guardrails and the upstream call).',
     dashboards: ['Tool-call rate', 'Tool-call error ratio'],
     alerts: ['EnkryptToolCallErrorRateHigh'],
   },

@@ -2,14 +2,14 @@
 // provider object as the default export (what core's loader imports).
 import { defineProvider } from '@secure-mcp-gateway/telemetry-core';
 import { configSchema, type OpenTelemetryProviderConfig } from './config';
-import { createOpenTelemetryInstance, PACKAGE_VERSION } from './provider';
+import { CORE_RANGE, createOpenTelemetryInstance, PACKAGE_VERSION } from './provider';
 
 /** The OpenTelemetry provider: JSON logs, traces and metrics over OTLP gRPC or HTTP/protobuf. */
 export const opentelemetryProvider = defineProvider<OpenTelemetryProviderConfig>({
   meta: {
     name: 'opentelemetry',
     version: PACKAGE_VERSION,
-    core: '^0.1.0',
+    core: CORE_RANGE,
     description: 'JSON logs, traces and metrics over OTLP (gRPC or HTTP/protobuf), optional Prometheus scrape endpoint.',
   },
   configSchema,

@@ -48,11 +48,13 @@ import { BatchQueue, exportBatch, RetryGate, type BatchExporter } from './export
 import { GRPC_PATHS, GrpcOtlpExporter } from './grpc';
 import { createLineSink, createLogger, writeRecord, type LogPipeline } from './logger';
 import { buildResource } from './resource';
-import { version } from '../package.json';
+import { peerDependencies, version } from '../package.json';
 
 export const PACKAGE_NAME = '@secure-mcp-gateway/telemetry-provider-opentelemetry';
 /** From package.json at build time, so it follows changeset version bumps. */
 export const PACKAGE_VERSION: string = version;
+/** The core range follows the peer dependency, so a core release cannot leave it stale. */
+export const CORE_RANGE: string = peerDependencies['@secure-mcp-gateway/telemetry-core'];
 
 /** Counters of the provider's own work, from `stats()`. */
 export interface OpenTelemetryStats extends ProviderStats {
