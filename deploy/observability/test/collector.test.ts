@@ -130,6 +130,7 @@ const OTLP_TYPE: Record<string, { type: OtlpType; monotonic: boolean }> = {
   upDownCounter: { type: 'sum', monotonic: false },
   histogram: { type: 'histogram', monotonic: false },
   observableGauge: { type: 'gauge', monotonic: false },
+  observableCounter: { type: 'sum', monotonic: true },
 };
 
 describe('collector metric names', () => {

@@ -40,6 +40,7 @@ export {
   flushTelemetry,
   getLogger,
   getMeter,
+  getProviderStats,
   getTelemetryStatus,
   getTracer,
   initTelemetry,

@@ -11,6 +11,7 @@ import {
   type LogRecord,
   type ProviderContext,
   type ProviderInstance,
+  type ProviderStats,
   type TelemetryDiagnostics,
   type TelemetryLogger,
   type TelemetryProvider,
@@ -199,7 +200,7 @@ export class TelemetryConfigManager implements BindingSource {
 
   /** Changes on every (re)bind; proxies compare it to know when to re-bind. */
   generation = 0;
-  /** The active provider instance, when state is `active`. */
+  /** @internal The active provider instance, when state is `active`. Use `providerStats()` from outside. */
   bound: ProviderInstance | undefined;
 
   private current: TelemetryStatus = { state: 'uninitialised' };
@@ -224,6 +225,14 @@ export class TelemetryConfigManager implements BindingSource {
   }
 
   /** The current state (a copy; export header values are masked, the status is meant to be shown). */
+  /**
+   * The active provider's self-monitoring counters (drops, failed exports, its Prometheus port...),
+   * or undefined while no provider is active or the provider reports none.
+   */
+  providerStats(): ProviderStats | undefined {
+    return this.bound?.stats?.();
+  }
+
   status(): TelemetryStatus {
     const status = { ...this.current };
     if (status.settings && Object.keys(status.settings.headers).length > 0) {
@@ -693,4 +702,9 @@ export function getTelemetryStatus(): TelemetryStatus {
 /** Calls `listener` on every change of the process's telemetry state; returns the remover. */
 export function onTelemetryStatusChange(listener: TelemetryStatusListener): () => void {
   return TelemetryConfigManager.instance().onStatusChange(listener);
+}
+
+/** The active provider's self-monitoring counters; undefined while no provider is active. */
+export function getProviderStats(): ProviderStats | undefined {
+  return TelemetryConfigManager.instance().providerStats();
 }

@@ -5,7 +5,7 @@
  */
 
 /** How an instrument is created through the OpenTelemetry API. */
-export type InstrumentKind = 'counter' | 'upDownCounter' | 'histogram' | 'observableGauge';
+export type InstrumentKind = 'counter' | 'upDownCounter' | 'histogram' | 'observableGauge' | 'observableCounter';
 
 /** One row of the catalog. */
 export interface MetricDefinition {
@@ -22,8 +22,8 @@ export interface MetricDefinition {
   /** Explicit histogram bucket boundaries in seconds (histograms only). */
   readonly buckets?: readonly number[];
   /**
-   * The metric family name `@opentelemetry/exporter-prometheus` serves (monotonic counters gain
-   * `_total` once; histograms add `_bucket`/`_sum`/`_count` to this name).
+   * The metric family name `@opentelemetry/exporter-prometheus` serves (monotonic counters, observable
+   * ones included, gain `_total` once; histograms add `_bucket`/`_sum`/`_count` to this name).
    */
   readonly prometheusName: string;
   /** Where the gateway records it (for the docs). */
@@ -439,6 +439,25 @@ export const METRIC_DEFINITIONS = [
     dashboards: ['Active timeout-managed operations'],
     alerts: [],
   },
+  // ── telemetry self-monitoring ─────────────────────────────────────────────
+  {
+    // Registered by the OpenTelemetry provider itself (providers depend on core only, so it cannot
+    // import this table); test/provider-instruments.test.ts checks its name, kind, unit,
+    // description and attribute keys against this row.
+    key: 'telemetryDropped',
+    name: 'enkrypt_telemetry_dropped_total',
+    kind: 'observableCounter',
+    unit: '{item}',
+    description: 'Telemetry items the OpenTelemetry provider dropped (queue full, shutdown) or failed to export.',
+    attributes: ['signal', 'reason'],
+    prometheusName: 'enkrypt_telemetry_dropped_total',
+    recordedBy:
+      'OpenTelemetry provider (@secure-mcp-gateway/provider-opentelemetry) on its own meter, from a callback reading its drop counts: ' +
+      'signal = traces | logs; reason = queue_full | shutdown | export_failed (failed metric exports are not counted here). ' +
+      'Gateway code does not record it.',
+    dashboards: ['Telemetry dropped (by signal and reason)'],
+    alerts: ['EnkryptTelemetryDropping'],
+  },
   // ── MCP semantic conventions ──────────────────────────────────────────────
   {
     key: 'mcpServerOperationDuration',
@@ -514,10 +533,12 @@ export function prometheusNameOf(nameOrKey: string): string | undefined {
 
 /**
  * The name `@opentelemetry/exporter-prometheus` gives an instrument: characters outside
- * `[a-zA-Z0-9_]` become `_` (runs of `_` collapse), and monotonic counters gain `_total` unless they already end with it.
+ * `[a-zA-Z0-9_]` become `_` (runs of `_` collapse), and monotonic counters (synchronous or observable) gain `_total`
+ * unless they already end with it.
  * It appends no unit suffix, so `_seconds` is never doubled.
  */
 export function toPrometheusName(name: string, kind: InstrumentKind): string {
   const base = name.replace(/[^a-zA-Z0-9_]/g, '_').replace(/_{2,}/g, '_');
-  return kind === 'counter' && !base.endsWith('_total') ? `${base}_total` : base;
+  const monotonic = kind === 'counter' || kind === 'observableCounter';
+  return monotonic && !base.endsWith('_total') ? `${base}_total` : base;
 }

@@ -27,5 +27,7 @@ export type {
   HistogramRecorder,
   ObservableGaugeRecorder,
   GaugeObserve,
+  ObservableCounterRecorder,
+  CounterObserve,
   RecorderFor,
 } from './recorders.js';

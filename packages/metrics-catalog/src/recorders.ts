@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { Attributes, Meter, ObservableCallback, ObservableResult } from '@opentelemetry/api';
+import type { Attributes, Meter, Observable, ObservableCallback, ObservableResult } from '@opentelemetry/api';
 import { METRIC_DEFINITIONS } from './definitions.js';
 import type { AllowedAttributeKey, GatewayMetricDefinition, GatewayMetricKey, MetricDefinitionFor } from './definitions.js';
 
@@ -40,6 +40,17 @@ export interface ObservableGaugeRecorder<A> {
   addCallback(callback: (observe: GaugeObserve<A>) => void): () => void;
 }
 
+/** Reports one cumulative counter total for one attribute set during a collection. */
+export type CounterObserve<A> = (value: number, attributes?: A) => void;
+
+export interface ObservableCounterRecorder<A> {
+  /**
+   * Registers a callback the SDK calls at each collection; it should `observe` each running
+   * total (monotonic, never reset while the process lives). Returns a function that unregisters it.
+   */
+  addCallback(callback: (observe: CounterObserve<A>) => void): () => void;
+}
+
 type KindOf<K extends GatewayMetricKey> = MetricDefinitionFor<K>['kind'];
 
 /** The recorder type for one catalog key. */
@@ -49,7 +60,9 @@ export type RecorderFor<K extends GatewayMetricKey> = KindOf<K> extends 'counter
     ? UpDownCounterRecorder<MetricAttributes<K>>
     : KindOf<K> extends 'histogram'
       ? HistogramRecorder<MetricAttributes<K>>
-      : ObservableGaugeRecorder<MetricAttributes<K>>;
+      : KindOf<K> extends 'observableCounter'
+        ? ObservableCounterRecorder<MetricAttributes<K>>
+        : ObservableGaugeRecorder<MetricAttributes<K>>;
 
 /** Every gateway instrument, keyed as in the catalog. */
 export type GatewayMetrics = { readonly [K in GatewayMetricKey]: RecorderFor<K> };
@@ -128,24 +141,29 @@ function createRecorder(meter: Meter, def: GatewayMetricDefinition, options: Gat
         record: (value: number, attributes?: Attributes) => histogram.record(value, guard.filter(attributes)),
       };
     }
-    case 'observableGauge': {
-      const gauge = meter.createObservableGauge(def.name, base);
-      return {
-        addCallback(callback: (observe: (value: number, attributes?: Attributes) => void) => void): () => void {
-          const wrapped: ObservableCallback = (result: ObservableResult) => {
-            callback((value, attributes) => result.observe(value, guard.filter(attributes)));
-          };
-          gauge.addCallback(wrapped);
-          let removed = false;
-          return () => {
-            if (removed) return;
-            removed = true;
-            gauge.removeCallback(wrapped);
-          };
-        },
-      };
-    }
+    case 'observableGauge':
+      return observableRecorder(meter.createObservableGauge(def.name, base), guard);
+    case 'observableCounter':
+      return observableRecorder(meter.createObservableCounter(def.name, base), guard);
   }
+}
+
+/** `addCallback((observe) => …)` over an asynchronous instrument, with the attribute guard applied. */
+function observableRecorder(instrument: Observable, guard: AttributeGuard): unknown {
+  return {
+    addCallback(callback: (observe: (value: number, attributes?: Attributes) => void) => void): () => void {
+      const wrapped: ObservableCallback = (result: ObservableResult) => {
+        callback((value, attributes) => result.observe(value, guard.filter(attributes)));
+      };
+      instrument.addCallback(wrapped);
+      let removed = false;
+      return () => {
+        if (removed) return;
+        removed = true;
+        instrument.removeCallback(wrapped);
+      };
+    },
+  };
 }
 
 /**

@@ -73,6 +73,8 @@ const AGREED: [key: string, name: string, kind: string, attributes: string[]][] 
   ['timeoutEscalationFail', 'enkrypt_timeout_escalation_fail', 'counter', ['operation']],
   ['timeoutOperationDuration', 'enkrypt_timeout_operation_duration_seconds', 'histogram', ['operation', 'outcome']],
   ['timeoutActiveOperations', 'enkrypt_timeout_active_operations', 'upDownCounter', ['operation']],
+  // Not in RULES.md: the OpenTelemetry provider's self-monitoring counter, catalogued so dashboards and alerts can use it.
+  ['telemetryDropped', 'enkrypt_telemetry_dropped_total', 'observableCounter', ['signal', 'reason']],
   ['mcpServerOperationDuration', 'mcp.server.operation.duration', 'histogram', ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport']],
   ['mcpClientOperationDuration', 'mcp.client.operation.duration', 'histogram', ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport']],
 ];
@@ -99,9 +101,9 @@ describe('the catalog table', () => {
     }
   });
 
-  it('holds nothing but the design names and the two MCP semantic-convention histograms', () => {
+  it('holds nothing but the design names, the two MCP semantic-convention histograms and the provider self-monitoring counter', () => {
     const extra = METRIC_DEFINITIONS.map((d) => d.name).filter((n) => !designNames.includes(n));
-    expect(extra.sort()).toEqual(['mcp.client.operation.duration', 'mcp.server.operation.duration']);
+    expect(extra.sort()).toEqual(['enkrypt_telemetry_dropped_total', 'mcp.client.operation.duration', 'mcp.server.operation.duration']);
   });
 
   it('matches the agreed recorder keys, names, kinds and attribute keys', () => {
@@ -118,7 +120,8 @@ describe('the catalog table', () => {
   it('states Prometheus names: counters gain _total once, nothing doubles', () => {
     for (const d of METRIC_DEFINITIONS) {
       const sanitized = d.name.replace(/\./g, '_');
-      const expected = d.kind === 'counter' && !sanitized.endsWith('_total') ? `${sanitized}_total` : sanitized;
+      const monotonic = d.kind === 'counter' || d.kind === 'observableCounter';
+      const expected = monotonic && !sanitized.endsWith('_total') ? `${sanitized}_total` : sanitized;
       expect(d.prometheusName, d.name).toBe(expected);
       expect(d.prometheusName).not.toMatch(/_total_total|_seconds_seconds/);
       expect(prometheusNameOf(d.name)).toBe(d.prometheusName);

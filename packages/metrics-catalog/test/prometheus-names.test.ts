@@ -19,7 +19,7 @@ beforeAll(async () => {
     const attrs = Object.fromEntries(def.attributes.map((k) => [k, `v_${k}`]));
     const r = m[def.key]!;
     if (def.kind === 'histogram') r.record!(0.2, attrs);
-    else if (def.kind === 'observableGauge') r.addCallback!((observe: (v: number, a: object) => void) => observe(3, attrs));
+    else if (def.kind === 'observableGauge' || def.kind === 'observableCounter') r.addCallback!((observe: (v: number, a: object) => void) => observe(3, attrs));
     else r.add!(1, attrs);
   }
   const server = createServer((req, res) => {
@@ -54,7 +54,7 @@ describe('Prometheus names (real @opentelemetry/exporter-prometheus scrape)', ()
     const expected = new Map<string, string>(
       METRIC_DEFINITIONS.map((d) => [
         d.prometheusName,
-        { counter: 'counter', upDownCounter: 'gauge', histogram: 'histogram', observableGauge: 'gauge' }[d.kind],
+        { counter: 'counter', upDownCounter: 'gauge', histogram: 'histogram', observableGauge: 'gauge', observableCounter: 'counter' }[d.kind],
       ]),
     );
     expect(Object.fromEntries(served)).toEqual(Object.fromEntries(expected));

@@ -35,7 +35,7 @@ describe('createGatewayMetrics', () => {
     for (const def of METRIC_DEFINITIONS) {
       const r = m[def.key]!;
       if (def.kind === 'histogram') r.record!(1);
-      else if (def.kind === 'observableGauge') r.addCallback!((observe: (v: number) => void) => observe(1));
+      else if (def.kind === 'observableGauge' || def.kind === 'observableCounter') r.addCallback!((observe: (v: number) => void) => observe(1));
       else r.add!(1);
     }
     const data = await collect();
@@ -49,9 +49,12 @@ describe('createGatewayMetrics', () => {
         upDownCounter: DataPointType.SUM,
         histogram: DataPointType.HISTOGRAM,
         observableGauge: DataPointType.GAUGE,
+        observableCounter: DataPointType.SUM,
       }[def.kind];
       expect(d.dataPointType, def.name).toBe(expectedType);
-      if (d.dataPointType === DataPointType.SUM) expect(d.isMonotonic, def.name).toBe(def.kind === 'counter');
+      if (d.dataPointType === DataPointType.SUM) {
+        expect(d.isMonotonic, def.name).toBe(def.kind === 'counter' || def.kind === 'observableCounter');
+      }
     }
   });
 
@@ -145,6 +148,32 @@ describe('createGatewayMetrics', () => {
     stop();
     stop(); // idempotent
     await find('enkrypt_active_sessions');
+    expect(calls).toBe(2);
+  });
+
+  it('observable counters report running totals, filter attributes and stop when removed', async () => {
+    const { metrics, find } = setup();
+    const drops = new Map([['traces|queue_full', 3]]);
+    let calls = 0;
+    const stop = metrics.telemetryDropped.addCallback((observe) => {
+      calls++;
+      for (const [k, v] of drops) {
+        const [signal, reason] = k.split('|');
+        observe(v, { signal, reason, endpoint: 'https://collector:4317' } as { signal: string; reason: string });
+      }
+    });
+    const points = async () => (await find('enkrypt_telemetry_dropped_total'))?.dataPoints.map((p) => [p.attributes, p.value]);
+    expect(await points()).toEqual([[{ signal: 'traces', reason: 'queue_full' }, 3]]);
+    drops.set('traces|queue_full', 5);
+    drops.set('logs|export_failed', 2);
+    expect(await points()).toEqual([
+      [{ signal: 'traces', reason: 'queue_full' }, 5],
+      [{ signal: 'logs', reason: 'export_failed' }, 2],
+    ]);
+    expect(calls).toBe(2);
+    stop();
+    stop(); // idempotent
+    await find('enkrypt_telemetry_dropped_total');
     expect(calls).toBe(2);
   });
 

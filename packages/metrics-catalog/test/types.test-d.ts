@@ -17,6 +17,8 @@ describe('attribute allow-lists at compile time', () => {
     metrics.mcpServerOperationDuration.record(0.2, { 'mcp.method.name': 'tools/call', 'network.transport': 'pipe' });
     const stop = metrics.activeSessions.addCallback((observe) => observe(3, { transport: 'http' }));
     expectTypeOf(stop).toEqualTypeOf<() => void>();
+    const stopDrops = metrics.telemetryDropped.addCallback((observe) => observe(7, { signal: 'traces', reason: 'queue_full' }));
+    expectTypeOf(stopDrops).toEqualTypeOf<() => void>();
   });
 
   it('rejects keys outside the allow-list', () => {
@@ -34,6 +36,10 @@ describe('attribute allow-lists at compile time', () => {
     metrics.toolCallDuration.add(1);
     // @ts-expect-error gauges are observable only
     metrics.activeSessions.add(1);
+    // @ts-expect-error drop counts carry signal and reason only, never the endpoint
+    metrics.telemetryDropped.addCallback((observe) => observe(1, { signal: 'logs', endpoint: 'x' }));
+    // @ts-expect-error observable counters are observable only
+    metrics.telemetryDropped.add(1);
     // @ts-expect-error no such recorder
     metrics.notAMetric.add(1);
   });
@@ -55,6 +61,7 @@ describe('attribute allow-lists at compile time', () => {
     expectTypeOf<AllowedAttributeKey<'authFailure'>>().toEqualTypeOf<'transport' | 'reason'>();
     expectTypeOf<AllowedAttributeKey<'activeSessions'>>().toEqualTypeOf<'transport'>();
     expectTypeOf<AllowedAttributeKey<'activeUsers'>>().toEqualTypeOf<never>();
+    expectTypeOf<AllowedAttributeKey<'telemetryDropped'>>().toEqualTypeOf<'signal' | 'reason'>();
     expectTypeOf<AllowedAttributeKey<'timeoutOperationDuration'>>().toEqualTypeOf<'operation' | 'outcome'>();
     expectTypeOf<AllowedAttributeKey<'mcpClientOperationDuration'>>().toEqualTypeOf<
       'mcp.method.name' | 'gen_ai.tool.name' | 'error.type' | 'network.transport'
@@ -65,7 +72,7 @@ describe('attribute allow-lists at compile time', () => {
     }>();
   });
 
-  it('has exactly the recorder keys RULES.md lists', () => {
+  it('has exactly the recorder keys RULES.md lists, plus the provider self-monitoring counter', () => {
     expectTypeOf<GatewayMetricKey>().toEqualTypeOf<
       | 'toolCalls' | 'toolCallDuration' | 'toolCallSuccess' | 'toolCallFailure' | 'toolCallErrors' | 'toolCallBlocked'
       | 'listServersCalls' | 'serversDiscovered' | 'cacheHits' | 'cacheMisses'
@@ -75,6 +82,7 @@ describe('attribute allow-lists at compile time', () => {
       | 'timeoutOperations' | 'timeoutOperationsSuccessful' | 'timeoutOperationsTimedOut' | 'timeoutOperationsCancelled'
       | 'timeoutEscalationWarn' | 'timeoutEscalationTimeout' | 'timeoutEscalationFail'
       | 'timeoutOperationDuration' | 'timeoutActiveOperations'
+      | 'telemetryDropped'
       | 'mcpServerOperationDuration' | 'mcpClientOperationDuration'
     >();
   });

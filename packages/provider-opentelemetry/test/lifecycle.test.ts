@@ -9,7 +9,7 @@ import {
   getTracer,
   initTelemetry,
   shutdownTelemetry,
-  TelemetryConfigManager,
+  getProviderStats,
 } from '@secure-mcp-gateway/telemetry-core';
 import { reservePort, startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
 import opentelemetryProvider from '../src/index';
@@ -79,7 +79,7 @@ describe.each(['grpc', 'http/protobuf'] as const)('collector absent at start (%s
     expect(readJsonLines(mirror).some((line) => line.event === 'after appear' && line.n === 1)).toBe(true);
     // prometheus_port 0: the bound port is in the bound instance's stats()
     getMeter('app').createCounter('app_requests_total').add(1);
-    const prometheusPort = TelemetryConfigManager.instance().bound?.stats?.().prometheusPort;
+    const prometheusPort = getProviderStats()?.prometheusPort;
     expect(prometheusPort).toBeGreaterThan(0);
     expect(await (await fetch(`http://127.0.0.1:${prometheusPort}/metrics`)).text()).toMatch(/^app_requests_total\{[^}]*\} 1$/m);
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES reach the resource

@@ -1,6 +1,6 @@
 /**
  * Prometheus alert rules for the telemetry overview's monitoring advice (high error rates, slow
- * operations, security events, resource usage), plus `promtool test rules` cases that make each
+ * operations, security events, resource usage, lost telemetry), plus `promtool test rules` cases that make each
  * alert fire on one synthetic series and stay silent on another.
  */
 import { stringify } from 'yaml';
@@ -24,6 +24,8 @@ export const ALERT_THRESHOLDS = {
   /** Sessions one gateway instance is sized for, and the share of it that warns. */
   sessionLimit: 1000,
   sessionLimitWarnRatio: 0.8,
+  /** How long telemetry must keep being dropped (any rate above zero) before the alert fires. */
+  telemetryDropFor: '10m',
 } as const;
 
 const T = ALERT_THRESHOLDS;
@@ -115,6 +117,18 @@ export const ALERT_RULES: AlertRule[] = [
     annotations: {
       summary: 'Gateway {{ $labels.instance }} is near its session limit',
       description: `{{ $value }} active sessions on {{ $labels.instance }}, over ${T.sessionLimitWarnRatio * 100}% of the ${T.sessionLimit} it is sized for.`,
+      dashboard: OVERVIEW,
+    },
+  },
+  {
+    alert: 'EnkryptTelemetryDropping',
+    // rate over 5m stays above zero for `for` only while drops keep happening; a one-off burst resolves.
+    expr: `${rate(prom('telemetryDropped'), '5m', 'instance, signal, reason')} > 0`,
+    for: T.telemetryDropFor,
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: 'Telemetry is being dropped on {{ $labels.instance }} ({{ $labels.signal }}: {{ $labels.reason }})',
+      description: `{{ $value | printf "%.2f" }} {{ $labels.signal }} items per second dropped ({{ $labels.reason }}) for over ${T.telemetryDropFor}; traces and logs have gaps. Check that the collector is reachable and keeping up, or raise max_queue_size.`,
       dashboard: OVERVIEW,
     },
   },
@@ -269,6 +283,25 @@ export const PROMTOOL_TESTS: TestCase[] = [
       },
       // The gauge went down when sessions ended: the alert resolves.
       { eval_time: '28m', alertname: 'EnkryptActiveSessionsNearLimit', exp_alerts: [] },
+    ],
+  },
+  {
+    // gw-1: 10 spans a minute lost to a full queue, throughout; gw-2: log export failures long ago,
+    // no new ones (the total stays flat); gw-3: a 3-minute burst of drops, then none.
+    interval: '1m',
+    input_series: [
+      { series: `${prom('telemetryDropped')}{signal="traces",reason="queue_full",job="secure-mcp-gateway",instance="gw-1"}`, values: '0+10x30' },
+      { series: `${prom('telemetryDropped')}{signal="logs",reason="export_failed",job="secure-mcp-gateway",instance="gw-2"}`, values: '40x30' },
+      { series: `${prom('telemetryDropped')}{signal="traces",reason="shutdown",job="secure-mcp-gateway",instance="gw-3"}`, values: '0+5x3 15x27' },
+    ],
+    alert_rule_test: [
+      // Dropping, but not yet for 10 minutes: pending only.
+      { eval_time: '6m', alertname: 'EnkryptTelemetryDropping', exp_alerts: [] },
+      {
+        eval_time: '20m',
+        alertname: 'EnkryptTelemetryDropping',
+        exp_alerts: [expected('EnkryptTelemetryDropping', { instance: 'gw-1', signal: 'traces', reason: 'queue_full' }, '0.17')],
+      },
     ],
   },
 ];

@@ -184,6 +184,23 @@ export const DASHBOARDS: DashboardSpec[] = [
         ],
       },
       {
+        row: 'Telemetry pipeline',
+        panels: [
+          ts(
+            'Telemetry dropped (by signal and reason)',
+            'Spans and log records the OpenTelemetry provider lost per second: export queue full, shut down before sending, or export failed. Anything above zero means gaps in traces and logs.',
+            'cps',
+            [
+              {
+                expr: `sum by (signal, reason) (rate(${prom('telemetryDropped')}${RATE}))`,
+                legend: '{{signal}}: {{reason}}',
+              },
+            ],
+            24,
+          ),
+        ],
+      },
+      {
         row: 'MCP operations',
         panels: [
           ts('MCP operation latency (p95)', 'MCP semantic-convention durations: gateway as server and as client of upstreams.', 's', [

@@ -9,6 +9,7 @@ const KIND_LABEL: Record<GatewayMetricDefinition['kind'], string> = {
   upDownCounter: 'up-down counter (Prometheus gauge)',
   histogram: 'histogram',
   observableGauge: 'observable gauge',
+  observableCounter: 'observable counter',
 };
 
 const GROUPS: { title: string; match: (d: GatewayMetricDefinition) => boolean }[] = [
@@ -20,6 +21,7 @@ const GROUPS: { title: string; match: (d: GatewayMetricDefinition) => boolean }[
   },
   { title: 'Authentication and load', match: (d) => /^enkrypt_(auth_|active_)/.test(d.name) },
   { title: 'Timeouts', match: (d) => d.name.startsWith('enkrypt_timeout_') },
+  { title: 'Telemetry self-monitoring', match: (d) => d.name.startsWith('enkrypt_telemetry_') },
   { title: 'MCP semantic conventions', match: (d) => d.name.startsWith('mcp.') },
 ];
 
