@@ -183,6 +183,19 @@ export async function cpuSecondsOfPid(pid) {
   }
 }
 
+/** Pids of the direct children of `pid` (the gateway's upstream server), from /proc. */
+export async function childPids(pid) {
+  const { readdir } = await import('node:fs/promises');
+  const out = [];
+  for (const entry of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === pid) out.push(Number(entry));
+  }
+  return out;
+}
+
 /** Connected MCP clients, each with its own Streamable HTTP session. */
 export async function connectClients(url, count) {
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
@@ -220,7 +233,11 @@ export async function oneCall(client) {
  * Closed-loop load: every client calls in a loop for `durationMs`. Returns calls/s, latency
  * percentiles (ms), errors, and the gateway's CPU seconds per call and RSS samples when `pid` given.
  */
-export async function runLoad(pool, { durationMs, pid, rssEveryMs = 250 } = {}) {
+export async function runLoad(pool, { durationMs, pid, rssEveryMs = 250, otherPids = {} } = {}) {
+  // CPU seconds of other processes over the window (upstream, receiver) and of this one (load generator).
+  const others0 = {};
+  for (const [k, p] of Object.entries(otherPids)) others0[k] = await cpuSecondsOfPid(p);
+  const self0 = process.cpuUsage();
   const latencies = [];
   let errors = 0;
   let firstError;
@@ -256,7 +273,12 @@ export async function runLoad(pool, { durationMs, pid, rssEveryMs = 250 } = {}) 
   clearTimeout(timer);
   if (sampler) clearInterval(sampler);
   const cpu1 = pid ? await cpuSecondsOfPid(pid) : NaN;
+  const selfCpu = process.cpuUsage(self0);
+  const n = Math.max(1, latencies.length);
+  const cpuMsPerCallBy = { loadgen: (selfCpu.user + selfCpu.system) / 1000 / n };
+  for (const [k, p] of Object.entries(otherPids)) cpuMsPerCallBy[k] = (((await cpuSecondsOfPid(p)) - others0[k]) * 1000) / n;
   return {
+    cpuMsPerCallBy,
     calls: latencies.length,
     callsPerSec: (latencies.length * 1000) / elapsed,
     p50: percentile(latencies, 50),

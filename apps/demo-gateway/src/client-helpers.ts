@@ -11,6 +11,8 @@ export interface GatewayCall {
   readonly error?: McpError;
   /** The parsed JSON of the first text content, when it is JSON. */
   readonly body?: Record<string, unknown>;
+  /** Set when the client cancelled the call (its `signal` aborted) before an answer came. */
+  readonly cancelled?: boolean;
 }
 
 /** A fresh W3C traceparent (sampled), as an instrumented MCP client would send. */
@@ -21,10 +23,16 @@ export function newTraceparent(): { traceparent: string; traceId: string; spanId
 }
 
 /** Calls a gateway tool with trace context in `params._meta`; JSON-RPC errors are returned, not thrown. */
-export async function callGateway(client: Client, name: string, args: Record<string, unknown> = {}): Promise<GatewayCall> {
+export async function callGateway(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+  options: { signal?: AbortSignal } = {},
+): Promise<GatewayCall> {
   const { traceparent, traceId, spanId } = newTraceparent();
   try {
-    const result = (await client.callTool({ name, arguments: args, _meta: { traceparent } })) as CallToolResult;
+    // With a signal, aborting it sends `notifications/cancelled` to the gateway (SDK behaviour).
+    const result = (await client.callTool({ name, arguments: args, _meta: { traceparent } }, undefined, options.signal ? { signal: options.signal } : undefined)) as CallToolResult;
     const first = result.content[0];
     let body: Record<string, unknown> | undefined;
     if (first?.type === 'text') {
@@ -36,6 +44,7 @@ export async function callGateway(client: Client, name: string, args: Record<str
     }
     return { traceId, clientSpanId: spanId, result, ...(body ? { body } : {}) };
   } catch (error) {
+    if (options.signal?.aborted) return { traceId, clientSpanId: spanId, cancelled: true };
     if (error instanceof McpError) return { traceId, clientSpanId: spanId, error };
     throw error;
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, loadGatewayConfig, parseGatewayConfig } from '@secure-mcp-gateway/telemetry-core';
+import { DEFAULT_MAX_SESSIONS } from './catalog';
 
 /**
  * The gateway's own sections of `enkrypt_mcp_config.json` (the Python gateway's shape),
@@ -84,6 +85,8 @@ const CommonSchema = z.looseObject({
   /** Seconds; when set, overrides enkrypt_tool_cache_expiration (handy for demos and tests). */
   tool_cache_ttl_seconds: z.number().nonnegative().optional(),
   timeout_settings: TimeoutSettingsSchema.prefault({}),
+  /** Cap on concurrent sessions (all transports); initialize beyond it is refused (HTTP 503). */
+  max_sessions: z.number().int().positive().default(DEFAULT_MAX_SESSIONS),
 });
 
 export const GatewaySectionsSchema = z.looseObject({

@@ -2,7 +2,7 @@
 /**
  * `pnpm demo`: runs the gateway in this process on the stdout provider (logs go to a file),
  * drives it with a real MCP client over Streamable HTTP through a scripted scenario, and
- * prints what each call did and the value of every catalog metric afterwards.
+ * prints what each call did and the value of every gateway-recorded catalog metric afterwards.
  *
  *   pnpm demo                          stdout provider, no external service
  *   pnpm demo -- --otlp URL            the OpenTelemetry provider, exporting to a collector
@@ -18,9 +18,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createGatewayMetrics, METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
+import { createGatewayMetrics } from '@secure-mcp-gateway/metrics-catalog';
 import { DEFAULT_TELEMETRY_SETTINGS, getMeter, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
 import { createInMemoryProvider, type InMemoryTelemetry } from '@secure-mcp-gateway/telemetry-core/testing';
+import { cliArgs } from './argv';
+import { GATEWAY_RECORDED_DEFINITIONS } from './catalog';
 import { loadConfig } from './config';
 import { Gateway, GATEWAY_VERSION, UPSTREAM_TRACE_META_KEY } from './gateway';
 import { runScenario, type ScenarioStep } from './scenario';
@@ -32,6 +34,7 @@ const DEMO_KEY = 'demo-gateway-key-4f1a9c2e7b3d';
 const SERVER = 'demo_server';
 
 const { values } = parseArgs({
+  args: cliArgs(),
   options: {
     otlp: { type: 'string' },
     config: { type: 'string', default: path.resolve(here, '../examples/enkrypt_mcp_config.json') },
@@ -56,11 +59,11 @@ function round(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(3);
 }
 
-/** Every catalog instrument: total, and the value per attribute set. */
+/** Every gateway-recorded catalog instrument: total, and the value per attribute set. */
 function metricReport(mem: InMemoryTelemetry): string[] {
   mem.collect();
   const lines: string[] = [];
-  for (const def of METRIC_DEFINITIONS) {
+  for (const def of GATEWAY_RECORDED_DEFINITIONS) {
     const ms = mem.measurements.filter((m) => m.name === def.name);
     const groups = new Map<string, { attrs: Record<string, unknown>; values: number[] }>();
     for (const m of ms) {
@@ -166,7 +169,7 @@ async function main(): Promise<void> {
     onStep: (step) => {
       n += 1;
       const upstream = step.call.body && (step.call.body.results as { upstream_meta?: Record<string, { trace_id?: string }> }[] | undefined)?.[0]?.upstream_meta?.[UPSTREAM_TRACE_META_KEY];
-      const trace = `${step.call.traceId.slice(0, 12)}…${upstream?.trace_id ? (upstream.trace_id === step.call.traceId ? ' ✓ upstream' : ' ✗ upstream') : ''}`;
+      const trace = !step.call.traceId ? '-' : `${step.call.traceId.slice(0, 12)}…${upstream?.trace_id ? (upstream.trace_id === step.call.traceId ? ' ✓ upstream' : ' ✗ upstream') : ''}`;
       out(`${String(n).padStart(3)}  ${pad(step.label, 34)} ${pad(step.outcome, 10)} ${pad(trace, 38)} ${step.detail}`);
     },
   });
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 100));
 
   out();
-  out(`Metrics after the scenario (every catalog instrument, as recorded by the gateway; read from an in-memory meter teed with the provider's):`);
+  out(`Metrics after the scenario (every catalog instrument the gateway records; read from an in-memory meter teed with the provider's):`);
   for (const line of metricReport(mem)) out(line);
   out();
   out(`  live gauges while the scenario's session was open: enkrypt_active_sessions{transport=http}=${sampled?.sessions ?? '?'}, enkrypt_active_users=${sampled?.users ?? '?'}`);

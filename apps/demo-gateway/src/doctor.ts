@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
- * pnpm --filter @secure-mcp-gateway/demo-gateway doctor [-- --collector URL --loki URL ...]
+ * pnpm --filter @secure-mcp-gateway/demo-gateway run doctor [-- --collector URL --loki URL ...]
  * Runs the telemetry overview's troubleshooting checks against an observability stack.
  */
 import { parseArgs } from 'node:util';
+import { cliArgs } from './argv';
 import { DEFAULT_DOCTOR_OPTIONS, formatDoctorReport, runDoctor } from './doctor-checks';
 
 const { values } = parseArgs({
+  args: cliArgs(),
   options: {
     collector: { type: 'string', default: process.env.DOCTOR_COLLECTOR_URL ?? DEFAULT_DOCTOR_OPTIONS.collector },
     'collector-metrics': { type: 'string', default: process.env.DOCTOR_COLLECTOR_METRICS_URL ?? DEFAULT_DOCTOR_OPTIONS.collectorMetrics },

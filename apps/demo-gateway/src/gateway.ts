@@ -27,7 +27,7 @@ import {
 import { z } from 'zod';
 import { TtlCache } from './cache';
 import { serversForProject, type GuardrailPolicy, type LoadedGatewayConfig, type ServerConfig } from './config';
-import { LocalPolicyEngine, redactPii, type GuardrailEngine, type GuardrailVerdict } from './guardrails';
+import { LocalPolicyEngine, redactPii, type GuardrailEngine, type GuardrailVerdict, type PiiFinding } from './guardrails';
 import { OperationTimeoutError, TimeoutManager } from './timeouts';
 import { UpstreamError, UpstreamManager } from './upstream';
 import { GATEWAY_TOOLS, toolSchemas, type GatewayToolName } from './tools';
@@ -52,6 +52,17 @@ export const STEP_SPANS = {
   outputGuardrails: 'gateway.output_guardrails',
   redaction: 'gateway.redaction',
 } as const;
+
+/** `max_sessions` sessions are open; the transport refuses the new one (HTTP 503). */
+export class SessionLimitError extends Error {
+  constructor(readonly maxSessions: number) {
+    super(
+      `Too many sessions: the gateway already has ${maxSessions} open (common_mcp_gateway_config.max_sessions); ` +
+        'close idle sessions (DELETE /mcp) or retry later',
+    );
+    this.name = 'SessionLimitError';
+  }
+}
 
 /** A client-facing failure: `errorType` is the short class on spans and metrics. */
 export class GatewayError extends Error {
@@ -113,6 +124,8 @@ interface CallOutcome {
 }
 
 const PAYLOAD_LIMIT = 1024;
+/** The bucket for tool names that are not the gateway's own (semconv's `_OTHER`). */
+export const OTHER_TOOL = '_OTHER';
 /** error_type values that count as forwarding errors (enkrypt_tool_call_errors_total). */
 const FORWARDING_ERRORS = new Set(['timeout', 'upstream_crashed', 'upstream_unavailable', 'upstream_error', 'cancelled']);
 
@@ -170,11 +183,30 @@ export class Gateway {
 
   // ---------------------------------------------------------------- sessions
 
+  /** Throws SessionLimitError when `max_sessions` sessions are already open. */
   openSession(transport: TransportKind, options: { id?: string; envKey?: string | undefined } = {}): Session {
+    const max = this.options.config.gateway.common_mcp_gateway_config.max_sessions;
+    if (this.sessions.size >= max) {
+      this.log.warn('session_refused', { transport, reason: 'max_sessions', max_sessions: max });
+      throw new SessionLimitError(max);
+    }
     const session: Session = { id: options.id ?? randomUUID(), transport, envKey: options.envKey };
     this.sessions.set(session.id, session);
     this.log.info('session_opened', { transport, session_id: session.id });
     return session;
+  }
+
+  /**
+   * Checks a gateway key before a session is opened (HTTP initialize), so unauthenticated
+   * clients hold no session. A failure is counted like a failed call's; success is counted per call.
+   */
+  checkSessionKey(transport: TransportKind, key: string | undefined): { ok: true } | { ok: false; reason: 'missing_key' | 'invalid_key'; message: string } {
+    if (key && this.options.config.gateway.apikeys[key]) return { ok: true };
+    const reason = key ? 'invalid_key' : 'missing_key';
+    this.metrics.authFailure.add(1, { transport, reason });
+    this.log.warn('session_refused', { transport, reason });
+    const how = transport === 'stdio' ? `the ${GATEWAY_KEY_ENV} environment variable` : `the "apikey" header (or Authorization: Bearer)`;
+    return { ok: false, reason, message: key ? `Unauthorized: the gateway key in ${how} is not recognised` : `Unauthorized: no gateway key; set ${how}` };
   }
 
   closeSession(id: string): void {
@@ -239,16 +271,21 @@ export class Gateway {
 
   private async handleToolsCall(session: Session, request: CallToolRequest, extra: Extra): Promise<CallToolResult> {
     const toolName = request.params.name;
+    // The name is client input, read before auth: only the gateway's own tool names become
+    // span names and metric labels, anything else is `_OTHER` (as semconv buckets unknown values).
+    const knownTool = GATEWAY_TOOLS.some((t) => t.name === toolName);
+    const toolLabel = knownTool ? toolName : OTHER_TOOL;
     const parent = extractTraceContext((request.params._meta ?? {}) as Record<string, unknown>, context.active());
     const attributes: Attributes = {
       'mcp.method.name': 'tools/call',
-      'gen_ai.tool.name': toolName,
+      'gen_ai.tool.name': toolLabel,
       'gen_ai.operation.name': 'execute_tool',
       'mcp.session.id': session.id,
       'jsonrpc.request.id': String(extra.requestId),
       'network.transport': this.networkTransport(session),
     };
-    const span = this.tracer.startSpan(`tools/call ${toolName}`, { kind: SpanKind.SERVER, attributes }, parent);
+    // semconv: `{mcp.method.name} {target}`, just the method when the target is not known.
+    const span = this.tracer.startSpan(knownTool ? `tools/call ${toolName}` : 'tools/call', { kind: SpanKind.SERVER, attributes }, parent);
     const ctx = trace.setSpan(parent, span);
     const started = performance.now();
     let errorType: string | undefined;
@@ -273,7 +310,7 @@ export class Gateway {
     } catch (error) {
       const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', `Gateway error: ${(error as Error).message}`, ErrorCode.InternalError);
       errorType = gatewayError.errorType;
-      context.with(ctx, () => this.log.warn('request_rejected', { tool: toolName, outcome: 'error', error_type: errorType }));
+      context.with(ctx, () => this.log.warn('request_rejected', { tool: toolLabel, outcome: 'error', error_type: errorType }));
       throw gatewayError;
     } finally {
       if (errorType) {
@@ -283,7 +320,7 @@ export class Gateway {
       span.end();
       this.metrics.mcpServerOperationDuration.record((performance.now() - started) / 1000, {
         'mcp.method.name': 'tools/call',
-        'gen_ai.tool.name': toolName,
+        'gen_ai.tool.name': toolLabel,
         'network.transport': this.networkTransport(session),
         ...(errorType ? { 'error.type': errorType } : {}),
       });
@@ -633,7 +670,15 @@ export class Gateway {
           budget,
           `Tool "${tool}" on "${serverName}"`,
           (signal) => this.upstreamCall(server, tool, args, session, signal),
-          { callerSignal: extra.signal, attributes: { server: serverName, tool } },
+          {
+            callerSignal: extra.signal,
+            attributes: { server: serverName, tool },
+            // Still wedged at the fail level: replace the upstream process so the next call gets a live one.
+            onFail: () => {
+              this.log.warn('upstream_recycled', { server: serverName, reason: 'timeout_fail_level' });
+              void this.upstreams.recycle(serverName);
+            },
+          },
         ),
       );
     } catch (error) {
@@ -643,6 +688,19 @@ export class Gateway {
     outcome.upstream_meta = result._meta as Record<string, unknown> | undefined;
 
     if (result.isError) {
+      // An upstream error is output too: under a PII-redacting output policy it is redacted before
+      // it reaches the client (its other output checks do not apply to an error).
+      if (guard && server.output_guardrails_policy.enabled && server.output_guardrails_policy.additional_config.pii_redaction) {
+        const redacted = redactResultCounting(result);
+        if (redacted.findings.length > 0) {
+          result = await this.step(STEP_SPANS.redaction, { 'enkrypt.direction': 'output', 'enkrypt.server': serverName }, async (span) => {
+            for (const p of redacted.findings) m.piiRedactions.add(p.count, { server: serverName, direction: 'output', pii_type: p.type });
+            span.setAttribute('enkrypt.pii.types', redacted.findings.map((p) => p.type));
+            return redacted.result;
+          });
+          outcome.guardrails = { ...outcome.guardrails, redacted: { ...outcome.guardrails?.redacted, output: redacted.findings.map((p) => p.type) } };
+        }
+      }
       outcome.content = result.content;
       return fail('failure', 'tool_error', `The tool reported an error: ${textOf(result).slice(0, 300)}`);
     }
@@ -690,7 +748,8 @@ export class Gateway {
         'gen_ai.tool.name': tool,
         'gen_ai.operation.name': 'execute_tool',
         'network.transport': 'pipe',
-        'server.address': server.server_name,
+        // No server.address: a stdio upstream has none (semconv: set it only for network peers).
+        // No jsonrpc.request.id: the SDK client assigns it inside callTool and does not expose it.
       },
     });
     const ctx = trace.setSpan(context.active(), span);
@@ -785,6 +844,22 @@ function redactResult(result: CallToolResult): CallToolResult {
     content: result.content.map((c) => (c.type === 'text' ? { ...c, text: redactPii(c.text).text } : c)),
     ...(result.structuredContent ? { structuredContent: JSON.parse(redactPii(JSON.stringify(result.structuredContent)).text) } : {}),
   };
+}
+
+/** redactResult, also returning what was found (for the redaction counters). */
+function redactResultCounting(result: CallToolResult): { result: CallToolResult; findings: PiiFinding[] } {
+  const counts = new Map<PiiFinding['type'], number>();
+  const redact = (text: string): string => {
+    const r = redactPii(text);
+    for (const f of r.findings) counts.set(f.type, (counts.get(f.type) ?? 0) + f.count);
+    return r.text;
+  };
+  const out: CallToolResult = {
+    ...result,
+    content: result.content.map((c) => (c.type === 'text' ? { ...c, text: redact(c.text) } : c)),
+    ...(result.structuredContent ? { structuredContent: JSON.parse(redact(JSON.stringify(result.structuredContent))) as Record<string, unknown> } : {}),
+  };
+  return { result: out, findings: [...counts].map(([type, count]) => ({ type, count })) };
 }
 
 function capture(value: unknown): string {

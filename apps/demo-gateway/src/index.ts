@@ -8,7 +8,9 @@ export {
   GATEWAY_VERSION,
   Gateway,
   GatewayError,
+  OTHER_TOOL,
   STEP_SPANS,
+  SessionLimitError,
   UPSTREAM_TRACE_META_KEY,
   keyFromHeaders,
 } from './gateway';

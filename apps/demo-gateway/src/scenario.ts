@@ -31,6 +31,7 @@ export interface ScenarioOptions {
 }
 
 function describe(call: GatewayCall): { outcome: string; detail: string } {
+  if (call.cancelled) return { outcome: 'cancelled', detail: 'the client gave up; the gateway got notifications/cancelled and cancelled the upstream call' };
   if (call.error) return { outcome: 'mcp error', detail: `${call.error.code}: ${call.error.message.replace(/^MCP error -?\d+: /, '')}` };
   const results = callResults(call);
   if (results.length === 1) {
@@ -74,10 +75,32 @@ function describe(call: GatewayCall): { outcome: string; detail: string } {
   return { outcome: call.result?.isError ? 'error' : 'ok', detail: JSON.stringify(body).slice(0, 110) };
 }
 
+/**
+ * The HTTP status and the gateway's JSON-RPC error message of a refused request, from the SDK's
+ * StreamableHTTPError (`code` = status; its message embeds the response body).
+ */
+export function refusalOf(error: unknown): { status: number | undefined; message: string } {
+  const text = (error as Error).message ?? String(error);
+  const status = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : undefined;
+  const start = text.indexOf('{');
+  try {
+    const body = JSON.parse(text.slice(start)) as { error?: { message?: string } };
+    return { status, message: body.error?.message ?? text };
+  } catch {
+    return { status, message: text };
+  }
+}
+
+/** Connects an MCP client; throws (StreamableHTTPError, `code` = HTTP status) when initialize is refused. */
 export async function connectClient(url: string, key: string | undefined, name = 'demo-client'): Promise<Client> {
   const client = new Client({ name, version: '0.1.0' });
   const transport = new StreamableHTTPClientTransport(new URL(url), key ? { requestInit: { headers: { apikey: key } } } : {});
-  await client.connect(transport);
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw error;
+  }
   return client;
 }
 
@@ -91,17 +114,20 @@ export async function closeClient(client: Client): Promise<void> {
 /**
  * The scripted scenario the demo prints and the tests assert metrics for: ordinary calls,
  * a cache miss then hits, PII redacted in input and output, a blocked input, a blocked
- * off-topic output, a failing tool, a slow call that warns, one that times out, and a bad key.
+ * off-topic output, a failing tool, a slow call that warns, one that times out, a call the
+ * client cancels, and a bad key (refused at initialize).
  */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioStep[]> {
   const { server } = options;
   const steps: ScenarioStep[] = [];
   const client = await connectClient(options.url, options.key);
-  const step = async (label: string, tool: string, args: Record<string, unknown>, via: Client = client): Promise<GatewayCall> => {
-    const call = await callGateway(via, tool, args);
-    const s = { label, tool, call, ...describe(call) };
+  const record = (s: ScenarioStep): void => {
     steps.push(s);
     options.onStep?.(s);
+  };
+  const step = async (label: string, tool: string, args: Record<string, unknown>, via: Client = client, signal?: AbortSignal): Promise<GatewayCall> => {
+    const call = await callGateway(via, tool, args, signal ? { signal } : {});
+    record({ label, tool, call, ...describe(call) });
     return call;
   };
   const secure = (label: string, name: string, args: Record<string, unknown>) =>
@@ -121,11 +147,28 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSte
     // The fail level (1.2 × budget) comes after the client got its timeout: wait for it.
     await (options.waitForFailLevel ?? (() => new Promise<void>((r) => setTimeout(r, (options.budgetSeconds ?? 1.5) * 500))))();
     await secure('ordinary call after the timeout', 'answer', { question: 'red widgets' });
-    const bad = await connectClient(options.url, 'not-a-real-key', 'bad-key-client');
+    // The client gives up well before the warn level: the gateway counts it as cancelled.
+    const cancel = new AbortController();
+    const timer = setTimeout(() => cancel.abort(new Error('cancelled by the client')), (options.budgetSeconds ?? 1.5) * 200);
     try {
-      await step('bad gateway key', 'enkrypt_list_all_servers', {}, bad);
+      await step('call cancelled by the client', 'enkrypt_secure_call_tools', { server_name: server, tool_calls: [{ name: 'slow', args: { seconds: 30 } }] }, client, cancel.signal);
     } finally {
-      await closeClient(bad);
+      clearTimeout(timer);
+    }
+    // A bad key is refused at initialize (HTTP 401): no session is opened for it.
+    let bad: Client | undefined;
+    try {
+      bad = await connectClient(options.url, 'not-a-real-key', 'bad-key-client');
+    } catch (error) {
+      const refused = refusalOf(error);
+      record({ label: 'bad gateway key', tool: 'initialize', call: { traceId: '', clientSpanId: '' }, outcome: 'refused', detail: `initialize answered HTTP ${refused.status}: ${refused.message}` });
+    }
+    if (bad) {
+      try {
+        await step('bad gateway key', 'enkrypt_list_all_servers', {}, bad);
+      } finally {
+        await closeClient(bad);
+      }
     }
     await step('cache status', 'enkrypt_get_cache_status', {});
     await step('timeout metrics', 'enkrypt_get_timeout_metrics', {});

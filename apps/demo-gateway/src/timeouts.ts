@@ -53,7 +53,8 @@ const log = getLogger('gateway.timeouts');
  * - warn (0.8 × budget): still running — counted and logged;
  * - timeout (1.0 ×): the caller stops waiting and gets an OperationTimeoutError;
  * - fail (1.2 ×): the operation still has not settled — it is cancelled through its
- *   AbortSignal (upstream: `notifications/cancelled` and a recycled connection).
+ *   AbortSignal (upstream: `notifications/cancelled`) and `onFail` runs (the gateway recycles
+ *   the upstream connection). It stays counted as timed out only.
  * Cancellation by the caller (its own signal) counts as cancelled.
  */
 export class TimeoutManager {
@@ -141,10 +142,9 @@ export class TimeoutManager {
         log.warn('timeout_escalation', { operation, escalation: 'timeout', budget_ms: budgetMs, ...options.attributes });
         // The caller is answered now; the operation gets until the fail level to settle.
         failTimer = setTimeout(() => {
+          // Already counted as timed out; `cancelled` is only for a caller's cancel or shutdown.
           m.timeoutEscalationFail.add(1, attrs);
-          m.timeoutOperationsCancelled.add(1, attrs);
           s.fail += 1;
-          s.cancelled += 1;
           log.error('timeout_escalation', { operation, escalation: 'fail', budget_ms: budgetMs, ...options.attributes });
           controller.abort(new OperationTimeoutError(operation, budgetMs, what));
           options.onFail?.();

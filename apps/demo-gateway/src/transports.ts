@@ -5,13 +5,15 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { getLogger } from '@secure-mcp-gateway/telemetry-core';
-import { GATEWAY_KEY_ENV, type Gateway } from './gateway';
+import { GATEWAY_KEY_ENV, keyFromHeaders, SessionLimitError, type Gateway } from './gateway';
 
 const log = getLogger('gateway.transport');
 
 /** Serves one MCP session over this process's stdin/stdout. Resolves when stdin closes. */
 export async function serveStdio(gateway: Gateway, options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ closed: Promise<void> }> {
   const env = options.env ?? process.env;
+  // One session per process; a missing or bad key is reported on each call (the client can still
+  // list the tools and read the error), as in the Python gateway.
   const session = gateway.openSession('stdio', { envKey: env[GATEWAY_KEY_ENV] });
   const server = gateway.createServer(session);
   const transport = new StdioServerTransport();
@@ -125,8 +127,24 @@ export async function serveHttp(
         jsonRpcError(res, 400, -32600, 'Bad Request: no mcp-session-id header, and the request is not an initialize request');
         return;
       }
+      // Sessions cost memory and count in the gauges for up to idleSessionTimeoutMs: only a
+      // valid key opens one, and never more than max_sessions.
+      const auth = gateway.checkSessionKey('http', keyFromHeaders(req.headers));
+      if (!auth.ok) {
+        res.setHeader('www-authenticate', 'ApiKey header="apikey"');
+        jsonRpcError(res, 401, -32001, auth.message);
+        return;
+      }
       const id = randomUUID();
-      const session = gateway.openSession('http', { id });
+      let session;
+      try {
+        session = gateway.openSession('http', { id });
+      } catch (error) {
+        if (!(error instanceof SessionLimitError)) throw error;
+        res.setHeader('retry-after', '30');
+        jsonRpcError(res, 503, -32000, error.message);
+        return;
+      }
       const mcpServer = gateway.createServer(session);
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => id,

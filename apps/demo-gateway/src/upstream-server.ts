@@ -48,6 +48,8 @@ async function traced(tool: string, meta: Meta, fn: () => Promise<CallToolResult
           trace_id: own.traceId,
           span_id: own.spanId,
         },
+        // Which process answered: lets tests see that a wedged upstream was replaced.
+        'io.secure-mcp-gateway/demo-upstream': { pid: process.pid },
       },
     };
   } finally {

@@ -52,6 +52,7 @@ export class RecordingStdioTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   private buffer = '';
+  private stdoutClosed?: Promise<void>;
 
   constructor(private readonly command: string, private readonly args: string[], private readonly env: NodeJS.ProcessEnv, private readonly cwd?: string) {}
 
@@ -73,6 +74,8 @@ export class RecordingStdioTransport implements Transport {
         }
       }
     });
+    // 'close' comes after stdout ended, so the buffer then holds any final unterminated line.
+    this.stdoutClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     child.on('close', () => this.onclose?.());
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve());
@@ -86,12 +89,24 @@ export class RecordingStdioTransport implements Transport {
 
   async close(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stdin.end();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    if (!child) return;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await this.stdoutClosed;
+  }
+
+  /**
+   * What the child wrote to stdout after its last newline (empty when clean). Any byte here
+   * is a stray write to the MCP channel that the line checks would otherwise miss.
+   * Meaningful once the transport is closed.
+   */
+  unterminatedStdout(): string {
+    return this.buffer;
   }
 
   stderr(): string {

@@ -1,12 +1,12 @@
 import { SpanKind } from '@opentelemetry/api';
-import { METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
 import { initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
 import { createInMemoryProvider } from '@secure-mcp-gateway/telemetry-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_SESSIONS, GATEWAY_RECORDED_DEFINITIONS } from '../src/catalog';
 import { callGateway, callResults } from '../src/client-helpers';
 import { parseConfig } from '../src/config';
 import { Gateway, STEP_SPANS, UPSTREAM_TRACE_META_KEY } from '../src/gateway';
-import { closeClient, connectClient, runScenario } from '../src/scenario';
+import { closeClient, connectClient, refusalOf, runScenario } from '../src/scenario';
 import { serveHttp, type HttpGateway } from '../src/transports';
 import { APP_DIR, KEY, testConfig, waitUntil } from './helpers';
 
@@ -36,7 +36,7 @@ const hist = (name: string, attrs?: Record<string, string>) => mem.histogramValu
 const S = { server: 'demo_server' };
 
 describe('the scripted scenario over Streamable HTTP', () => {
-  it('records the expected value of every catalog instrument', async () => {
+  it('records the expected value of every instrument the gateway records', async () => {
     mem.reset();
     let during: { sessions?: number; users?: number } = {};
     const steps = await runScenario({
@@ -50,35 +50,42 @@ describe('the scripted scenario over Streamable HTTP', () => {
       },
     });
     expect(steps.map((s) => s.outcome)).toEqual([
-      'ok', 'ok', 'success', 'success', 'blocked', 'success', 'blocked', 'failure', 'success', 'timeout', 'success', 'mcp error', 'ok', 'ok',
+      'ok', 'ok', 'success', 'success', 'blocked', 'success', 'blocked', 'failure', 'success', 'timeout', 'success', 'cancelled', 'refused', 'ok', 'ok',
     ]);
+    // The bad key never got a session: initialize was refused with 401.
+    expect(steps.find((s) => s.label === 'bad gateway key')!.detail).toMatch(/HTTP 401: Unauthorized: the gateway key .* is not recognised/);
 
-    // tool calls: 9 forwarded calls, partitioned into success / failure / blocked
-    expect(count('enkrypt_tool_calls_total')).toBe(9);
+    // tool calls: 10 forwarded calls (answer ×4, slow ×3, lookup_customer, get_weather, fail),
+    // partitioned into success 5 / failure 3 (tool error, timeout, client cancel) / blocked 2
+    expect(count('enkrypt_tool_calls_total')).toBe(10);
     expect(count('enkrypt_tool_calls_total', { ...S, tool: 'answer' })).toBe(4);
-    expect(count('enkrypt_tool_calls_total', { ...S, tool: 'slow' })).toBe(2);
+    expect(count('enkrypt_tool_calls_total', { ...S, tool: 'slow' })).toBe(3);
     expect(count('enkrypt_tool_call_success_total')).toBe(5);
-    expect(count('enkrypt_tool_call_failure_total')).toBe(2);
+    expect(count('enkrypt_tool_call_failure_total')).toBe(3);
     expect(count('enkrypt_tool_call_failure_total', { ...S, tool: 'fail', error_type: 'tool_error' })).toBe(1);
     expect(count('enkrypt_tool_call_failure_total', { ...S, tool: 'slow', error_type: 'timeout' })).toBe(1);
-    expect(count('enkrypt_tool_call_errors_total')).toBe(1);
+    expect(count('enkrypt_tool_call_failure_total', { ...S, tool: 'slow', error_type: 'cancelled' })).toBe(1);
+    // errors ⊂ failures: the timeout and the cancel broke while forwarding; the tool error did not
+    expect(count('enkrypt_tool_call_errors_total')).toBe(2);
     expect(count('enkrypt_tool_call_errors_total', { ...S, tool: 'slow', error_type: 'timeout' })).toBe(1);
+    expect(count('enkrypt_tool_call_errors_total', { ...S, tool: 'slow', error_type: 'cancelled' })).toBe(1);
     expect(count('enkrypt_tool_call_blocked_total')).toBe(2);
     expect(count('enkrypt_tool_call_blocked_total', { ...S, tool: 'answer', direction: 'input', violation_type: 'injection_attack' })).toBe(1);
     expect(count('enkrypt_tool_call_blocked_total', { ...S, tool: 'get_weather', direction: 'output', violation_type: 'relevancy' })).toBe(1);
-    expect(hist('enkrypt_tool_call_duration_seconds')).toBe(9);
+    expect(hist('enkrypt_tool_call_duration_seconds')).toBe(10);
     expect(hist('enkrypt_tool_call_duration_seconds', { outcome: 'success' })).toBe(5);
     expect(hist('enkrypt_tool_call_duration_seconds', { outcome: 'blocked' })).toBe(2);
     expect(hist('enkrypt_tool_call_duration_seconds', { outcome: 'failure' })).toBe(1);
     expect(hist('enkrypt_tool_call_duration_seconds', { outcome: 'timeout' })).toBe(1);
+    expect(hist('enkrypt_tool_call_duration_seconds', { outcome: 'error' })).toBe(1);
 
     // discovery and caches
     expect(count('enkrypt_list_all_servers_calls')).toBe(1);
     expect(count('enkrypt_servers_discovered')).toBe(4);
     expect(count('enkrypt_cache_misses_total', { cache: 'tools', server: 'demo_server' })).toBe(1);
-    expect(count('enkrypt_cache_hits_total', { cache: 'tools', server: 'demo_server' })).toBe(9);
+    expect(count('enkrypt_cache_hits_total', { cache: 'tools', server: 'demo_server' })).toBe(10);
     expect(count('enkrypt_cache_misses_total', { cache: 'servers' })).toBe(1);
-    expect(count('enkrypt_cache_hits_total', { cache: 'servers' })).toBe(10);
+    expect(count('enkrypt_cache_hits_total', { cache: 'servers' })).toBe(11);
 
     // guardrails
     expect(count('enkrypt_guardrail_violations_total')).toBe(6);
@@ -91,20 +98,24 @@ describe('the scripted scenario over Streamable HTTP', () => {
     expect(count('enkrypt_hallucination_violations_total', S)).toBe(1);
     expect(count('enkrypt_pii_redactions_total', { ...S, direction: 'input', pii_type: 'email' })).toBe(1);
     expect(count('enkrypt_pii_redactions_total', { ...S, direction: 'output' })).toBe(3);
-    expect(count('enkrypt_api_requests_total', { endpoint: 'guardrails/input', outcome: 'success' })).toBe(9);
+    expect(count('enkrypt_api_requests_total', { endpoint: 'guardrails/input', outcome: 'success' })).toBe(10);
     expect(count('enkrypt_api_requests_total', { endpoint: 'guardrails/output', outcome: 'success' })).toBe(6);
-    expect(hist('enkrypt_api_request_duration_seconds')).toBe(15);
+    expect(hist('enkrypt_api_request_duration_seconds')).toBe(16);
 
     // auth and live load: the gauges rose while the session was open and fell after
-    expect(count('enkrypt_auth_success_total', { transport: 'http' })).toBe(13);
+    // success per authenticated call (14 tools/call); the bad key failed once, at initialize
+    expect(count('enkrypt_auth_success_total', { transport: 'http' })).toBe(14);
     expect(count('enkrypt_auth_failure_total', { transport: 'http', reason: 'invalid_key' })).toBe(1);
     expect(during).toEqual({ sessions: 1, users: 1 });
     await waitUntil(() => mem.gaugeValue('enkrypt_active_sessions', { transport: 'http' }) === 0);
     expect(mem.gaugeValue('enkrypt_active_users')).toBe(0);
 
     // timeouts
-    expect(count('enkrypt_timeout_operations_total', { operation: 'tool_call' })).toBe(8);
-    expect(count('enkrypt_timeout_operations_total', { operation: 'guardrail' })).toBe(15);
+    // 9 upstream calls (10 tool calls less the blocked input): 7 answered in time (the tool error
+    // included), 1 hung past its budget (timed out only, though it was aborted at the fail
+    // level), 1 cancelled by the client.
+    expect(count('enkrypt_timeout_operations_total', { operation: 'tool_call' })).toBe(9);
+    expect(count('enkrypt_timeout_operations_total', { operation: 'guardrail' })).toBe(16);
     expect(count('enkrypt_timeout_operations_total', { operation: 'discovery' })).toBe(1);
     expect(count('enkrypt_timeout_operations_successful', { operation: 'tool_call' })).toBe(7);
     expect(count('enkrypt_timeout_operations_timed_out', { operation: 'tool_call' })).toBe(1);
@@ -112,20 +123,24 @@ describe('the scripted scenario over Streamable HTTP', () => {
     expect(count('enkrypt_timeout_escalation_warn', { operation: 'tool_call' })).toBe(2);
     expect(count('enkrypt_timeout_escalation_timeout', { operation: 'tool_call' })).toBe(1);
     expect(count('enkrypt_timeout_escalation_fail', { operation: 'tool_call' })).toBe(1);
-    expect(hist('enkrypt_timeout_operation_duration_seconds')).toBe(24);
+    expect(hist('enkrypt_timeout_operation_duration_seconds')).toBe(26);
     expect(hist('enkrypt_timeout_operation_duration_seconds', { operation: 'tool_call', outcome: 'timeout' })).toBe(1);
     expect(count('enkrypt_timeout_active_operations')).toBe(0);
-    expect(mem.measurements.filter((m) => m.name === 'enkrypt_timeout_active_operations' && m.value === 1)).toHaveLength(24);
+    expect(mem.measurements.filter((m) => m.name === 'enkrypt_timeout_active_operations' && m.value === 1)).toHaveLength(26);
 
     // MCP semconv histograms
     expect(hist('mcp.server.operation.duration', { 'mcp.method.name': 'tools/call', 'network.transport': 'tcp' })).toBe(14);
-    expect(hist('mcp.server.operation.duration', { 'error.type': 'unauthorized' })).toBe(1);
-    expect(hist('mcp.client.operation.duration', { 'mcp.method.name': 'tools/call', 'network.transport': 'pipe' })).toBe(8);
+    expect(hist('mcp.server.operation.duration', { 'error.type': 'cancelled' })).toBe(1);
+    expect(hist('mcp.server.operation.duration', { 'error.type': 'unauthorized' })).toBe(0); // refused before any call
+    expect(hist('mcp.client.operation.duration', { 'mcp.method.name': 'tools/call', 'network.transport': 'pipe' })).toBe(9);
     expect(hist('mcp.client.operation.duration', { 'gen_ai.tool.name': 'slow', 'error.type': 'timeout' })).toBe(1);
+    expect(hist('mcp.client.operation.duration', { 'gen_ai.tool.name': 'slow', 'error.type': 'cancelled' })).toBe(1);
 
-    // and nothing in the catalog was left unrecorded
+    // and nothing the gateway records was left unrecorded (provider-owned rows are the provider's)
     mem.collect();
-    const unrecorded = METRIC_DEFINITIONS.filter((d) => !mem.measurements.some((m) => m.name === d.name)).map((d) => d.name);
+    expect(GATEWAY_RECORDED_DEFINITIONS.length).toBeGreaterThan(30);
+    expect(GATEWAY_RECORDED_DEFINITIONS.map((d) => d.name)).not.toContain('enkrypt_telemetry_dropped_total');
+    const unrecorded = GATEWAY_RECORDED_DEFINITIONS.filter((d) => !mem.measurements.some((m) => m.name === d.name)).map((d) => d.name);
     expect(unrecorded).toEqual([]);
   });
 });
@@ -265,18 +280,81 @@ describe('faults: a clear MCP error, the right counters, and the gateway keeps s
     expect(callResults(ok)[0]?.status).toBe('success');
   }
 
-  it('bad or missing gateway key', async () => {
+  it('bad or missing gateway key: initialize is refused with 401 and no session is opened', async () => {
     mem.reset();
-    for (const [key, reason] of [['wrong-key', 'invalid_key'], [undefined, 'missing_key']] as const) {
-      const client = await connectClient(http.url, key);
-      const call = await callGateway(client, 'enkrypt_list_all_servers');
-      await closeClient(client);
-      expect(call.error?.code).toBe(-32600);
-      expect(call.error?.message).toMatch(/Unauthorized: .*apikey/);
+    const before = gateway.liveCounts().sessions.http;
+    for (const [key, reason, pattern] of [
+      ['wrong-key', 'invalid_key', /^Unauthorized: the gateway key in the "apikey" header .* is not recognised$/],
+      [undefined, 'missing_key', /^Unauthorized: no gateway key; set the "apikey" header/],
+    ] as const) {
+      const refused = await connectClient(http.url, key).then(() => undefined, refusalOf);
+      expect(refused?.status).toBe(401);
+      expect(refused?.message).toMatch(pattern);
       expect(count('enkrypt_auth_failure_total', { transport: 'http', reason })).toBe(1);
+      expect(gateway.liveCounts().sessions.http).toBe(before);
     }
     expect(count('enkrypt_list_all_servers_calls')).toBe(0);
+    expect(mem.spans.filter((s) => s.kind === SpanKind.SERVER)).toEqual([]); // nothing reached a handler
     await stillServes();
+  });
+
+  it('the key is still checked per call, and an unknown tool name never becomes a label or span name', async () => {
+    mem.reset();
+    // Raw Streamable HTTP: initialize with the key, then calls without it on the same session.
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const post = (body: unknown, extra: Record<string, string> = {}) => fetch(http.url, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+    const init = await post(
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } },
+      { apikey: KEY },
+    );
+    expect(init.status).toBe(200);
+    await init.text();
+    const sid = init.headers.get('mcp-session-id')!;
+    const session = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
+    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session)).text();
+    const noKey = await (await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'enkrypt_list_all_servers', arguments: {} } }, session)).text();
+    expect(noKey).toMatch(/Unauthorized: no gateway key/);
+    const junk = 'attacker-chosen-name-8f3a';
+    const unknown = await (await post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: junk, arguments: {} } }, session)).text();
+    expect(unknown).toMatch(/Unauthorized/);
+    const known = await (await post({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: junk, arguments: {} } }, { ...session, apikey: KEY })).text();
+    expect(known).toContain('Unknown tool');
+    expect(known).toContain(junk); // the client may see its own input; telemetry may not
+    await fetch(http.url, { method: 'DELETE', headers: session });
+
+    expect(count('enkrypt_auth_failure_total', { transport: 'http', reason: 'missing_key' })).toBe(2);
+    expect(hist('mcp.server.operation.duration', { 'gen_ai.tool.name': 'enkrypt_list_all_servers', 'error.type': 'unauthorized' })).toBe(1);
+    expect(hist('mcp.server.operation.duration', { 'gen_ai.tool.name': '_OTHER', 'error.type': 'unauthorized' })).toBe(1);
+    expect(hist('mcp.server.operation.duration', { 'gen_ai.tool.name': '_OTHER', 'error.type': 'unknown_tool' })).toBe(1);
+    const servers = mem.spans.filter((s) => s.kind === SpanKind.SERVER);
+    expect(servers.map((s) => s.name).sort()).toEqual(['tools/call', 'tools/call', 'tools/call enkrypt_list_all_servers']);
+    mem.collect();
+    expect(JSON.stringify([mem.measurements, mem.spans, mem.jsonLogs()])).not.toContain(junk);
+  });
+
+  it('max_sessions caps open sessions: initialize beyond it gets 503 with a clear error', async () => {
+    expect(parseConfig(testConfig(), { dir: APP_DIR }).gateway.common_mcp_gateway_config.max_sessions).toBe(DEFAULT_MAX_SESSIONS);
+    const raw = testConfig();
+    raw.common_mcp_gateway_config.max_sessions = 2;
+    const capped = new Gateway({ config: parseConfig(raw, { dir: APP_DIR }) });
+    const served = await serveHttp(capped);
+    try {
+      const a = await connectClient(served.url, KEY);
+      const b = await connectClient(served.url, KEY);
+      const refused = await connectClient(served.url, KEY).then(() => undefined, refusalOf);
+      expect(refused?.status).toBe(503);
+      expect(refused?.message).toMatch(/Too many sessions: the gateway already has 2 open \(common_mcp_gateway_config\.max_sessions\)/);
+      expect(capped.liveCounts().sessions.http).toBe(2);
+      await closeClient(a);
+      await waitUntil(() => capped.liveCounts().sessions.http === 1);
+      const c = await connectClient(served.url, KEY); // room again
+      expect((await callGateway(c, 'enkrypt_get_cache_status')).error).toBeUndefined();
+      await closeClient(b);
+      await closeClient(c);
+    } finally {
+      await served.close();
+      await capped.close();
+    }
   });
 
   it('unknown server, unknown gateway tool and arguments failing the gateway tool schema', async () => {
@@ -348,9 +426,13 @@ describe('faults: a clear MCP error, the right counters, and the gateway keeps s
     await stillServes();
   });
 
-  it('an upstream that hangs past its budget: timeout at 1.0, cancelled at the fail level 1.2', async () => {
+  it('an upstream that hangs past its budget: timeout at 1.0, aborted and recycled at the fail level 1.2', async () => {
     mem.reset();
     const client = await connectClient(http.url, KEY);
+    const pidOf = (c: Awaited<ReturnType<typeof callGateway>>) =>
+      (callResults(c)[0]!.upstream_meta as Record<string, { pid: number }>)['io.secure-mcp-gateway/demo-upstream']!.pid;
+    const before = await callGateway(client, 'enkrypt_secure_call_tools', { server_name: 'tight_server', tool_calls: [{ name: 'answer', args: { question: 'x' } }] });
+    const wedgedPid = pidOf(before);
     const call = await callGateway(client, 'enkrypt_secure_call_tools', { server_name: 'tight_server', tool_calls: [{ name: 'slow', args: { seconds: 30 } }] });
     await closeClient(client);
     expect(callResults(call)[0]).toMatchObject({ status: 'timeout', error_type: 'timeout' });
@@ -358,8 +440,49 @@ describe('faults: a clear MCP error, the right counters, and the gateway keeps s
     expect(count('enkrypt_timeout_operations_timed_out', { operation: 'tool_call' })).toBe(1);
     expect(count('enkrypt_tool_call_errors_total', { server: 'tight_server', tool: 'slow', error_type: 'timeout' })).toBe(1);
     await waitUntil(() => count('enkrypt_timeout_escalation_fail', { operation: 'tool_call' }) === 1);
-    expect(count('enkrypt_timeout_operations_cancelled', { operation: 'tool_call' })).toBe(1);
+    // aborted at the fail level, but it timed out: not also counted as cancelled
+    expect(count('enkrypt_timeout_operations_cancelled', { operation: 'tool_call' })).toBe(0);
+    expect(count('enkrypt_timeout_operations_timed_out', { operation: 'tool_call' })).toBe(1);
     expect(count('enkrypt_timeout_active_operations', { operation: 'tool_call' })).toBe(0);
+
+    // The wedged upstream process was stopped; the next call runs on a fresh one.
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitUntil(() => !alive(wedgedPid));
+    const client2 = await connectClient(http.url, KEY);
+    const after = await callGateway(client2, 'enkrypt_secure_call_tools', { server_name: 'tight_server', tool_calls: [{ name: 'answer', args: { question: 'y' } }] });
+    await closeClient(client2);
+    expect(callResults(after)[0]).toMatchObject({ status: 'success' });
+    expect(pidOf(after)).not.toBe(wedgedPid);
     await stillServes();
+  });
+
+  it('an upstream error is redacted like any output before it reaches the client', async () => {
+    // Input redaction off, so the email reaches the upstream and comes back in its error.
+    const raw = testConfig();
+    raw.mcp_configs[Object.keys(raw.mcp_configs)[0]!].mcp_config[0].input_guardrails_policy.additional_config.pii_redaction = false;
+    const leaky = new Gateway({ config: parseConfig(raw, { dir: APP_DIR }) });
+    const served = await serveHttp(leaky);
+    try {
+      mem.reset();
+      const client = await connectClient(served.url, KEY);
+      const call = await callGateway(client, 'enkrypt_secure_call_tools', { server_name: 'demo_server', tool_calls: [{ name: 'fail', args: { reason: 'no account for mary.major@example.org' } }] });
+      await closeClient(client);
+      const result = callResults(call)[0]!;
+      expect(result).toMatchObject({ status: 'failure', error_type: 'tool_error' });
+      expect(String(result.message)).toContain('fail tool failed: no account for [REDACTED_EMAIL]');
+      expect(JSON.stringify(call.result)).not.toContain('mary.major@example.org');
+      expect(count('enkrypt_pii_redactions_total', { ...S, direction: 'output', pii_type: 'email' })).toBe(1);
+      expect(mem.spans.filter((s) => s.traceId === call.traceId).map((s) => s.name)).toContain(STEP_SPANS.redaction);
+    } finally {
+      await served.close();
+      await leaky.close();
+    }
   });
 });

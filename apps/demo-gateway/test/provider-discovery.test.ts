@@ -53,6 +53,7 @@ async function run(env: Record<string, string>): Promise<{ transport: RecordingS
   const call = await callGateway(client, 'enkrypt_secure_call_tools', { server_name: 'demo_server', tool_calls: [{ name: 'answer', args: { question: 'widgets' } }] });
   await client.close();
   for (const line of transport.stdoutLines) JSONRPCMessageSchema.parse(JSON.parse(line));
+  expect(transport.unterminatedStdout(), 'stdout ended with an unterminated line').toBe('');
   return { transport, ok: callResults(call)[0]?.status === 'success' };
 }
 

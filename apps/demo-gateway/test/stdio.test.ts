@@ -26,8 +26,10 @@ async function startGateway(key: string | undefined): Promise<{ client: Client; 
   return { client, transport };
 }
 
-function expectOnlyJsonRpc(lines: string[]): void {
+function expectOnlyJsonRpc(transport: RecordingStdioTransport): void {
+  const lines = transport.stdoutLines;
   expect(lines.length).toBeGreaterThan(0);
+  expect(transport.unterminatedStdout(), 'stdout ended with an unterminated line').toBe('');
   for (const line of lines) {
     expect(() => JSONRPCMessageSchema.parse(JSON.parse(line)), `stdout line is not JSON-RPC: ${line.slice(0, 200)}`).not.toThrow();
   }
@@ -57,7 +59,7 @@ describe('MCP over stdio (child process, stdout provider on)', () => {
     expect(callResults(blocked)[0]).toMatchObject({ status: 'blocked', error_type: 'input_keyword_detector' });
     await client.close();
 
-    expectOnlyJsonRpc(transport.stdoutLines);
+    expectOnlyJsonRpc(transport);
     const logs = transport
       .stderr()
       .split('\n')
@@ -82,8 +84,17 @@ describe('MCP over stdio (child process, stdout provider on)', () => {
       expect(again.error?.message).toMatch(/Unauthorized/);
       expect(await client.listTools()).toBeTruthy();
       await client.close();
-      expectOnlyJsonRpc(transport.stdoutLines);
+      expectOnlyJsonRpc(transport);
       expect(transport.stderr()).not.toContain('wrong-key');
     }
+  });
+
+  it('the stdout check sees a final line written without a newline', async () => {
+    const script = 'process.stdout.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/x" }) + "\\n" + "stray log text")';
+    const transport = new RecordingStdioTransport(process.execPath, ['-e', script], { PATH: process.env.PATH });
+    await transport.start();
+    await transport.close();
+    expect(transport.stdoutLines).toHaveLength(1);
+    expect(transport.unterminatedStdout()).toBe('stray log text');
   });
 });

@@ -4,11 +4,20 @@ import { appendFile } from 'node:fs/promises';
 /**
  * An append-only JSON-lines file with an in-memory buffer: writes are cheap and
  * never block, `flush()` appends the buffer, `flushSync()` is for process exit.
+ *
+ * `maxQueue` bounds every line not yet on disk, buffered or in an append still running,
+ * so a disk slower than the writers costs dropped (and counted) lines, not unbounded memory.
  */
 export class JsonlFile {
   private buffer: string[] = [];
   private pending: Promise<void> = Promise.resolve();
+  /** Lines accepted but not yet appended: the buffer plus appends in flight. */
+  private unwritten = 0;
+  private closed = false;
+  /** Lines refused: queue full, or written after `close()`. */
   dropped = 0;
+  /** Of `dropped`, the lines written after `close()`. */
+  droppedAfterClose = 0;
   failures = 0;
 
   constructor(
@@ -19,35 +28,52 @@ export class JsonlFile {
   ) {}
 
   write(line: string): void {
-    if (this.buffer.length >= this.maxQueue) {
+    if (this.closed) {
+      this.dropped += 1;
+      this.droppedAfterClose += 1;
+      return;
+    }
+    if (this.unwritten >= this.maxQueue) {
       this.dropped += 1;
       return;
     }
     this.buffer.push(line);
+    this.unwritten += 1;
     if (this.buffer.length >= this.batchSize) void this.flush();
   }
 
   /** Appends what is buffered; resolves once every earlier flush has landed too. */
   flush(): Promise<void> {
     if (this.buffer.length > 0) {
-      const chunk = this.buffer.join('\n') + '\n';
+      const lines = this.buffer;
       this.buffer = [];
       this.pending = this.pending.then(() =>
-        appendFile(this.path, chunk, 'utf8').catch((error: unknown) => {
-          this.failures += 1;
-          this.onError('telemetry-provider-jsonl: could not append to file', { path: this.path, error: String(error) });
-        }),
+        appendFile(this.path, lines.join('\n') + '\n', 'utf8')
+          .catch((error: unknown) => {
+            this.failures += 1;
+            this.onError('telemetry-provider-jsonl: could not append to file', { path: this.path, error: String(error) });
+          })
+          .finally(() => {
+            this.unwritten -= lines.length;
+          }),
       );
     }
     return this.pending;
   }
 
+  /** Refuses (and counts) every later line, then appends what is buffered. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.flush();
+  }
+
   flushSync(): void {
     if (this.buffer.length === 0) return;
-    const chunk = this.buffer.join('\n') + '\n';
+    const lines = this.buffer;
     this.buffer = [];
+    this.unwritten -= lines.length;
     try {
-      appendFileSync(this.path, chunk, 'utf8');
+      appendFileSync(this.path, lines.join('\n') + '\n', 'utf8');
     } catch {
       this.failures += 1;
     }

@@ -63,7 +63,7 @@ function create(config: JsonlConfig, ctx: ProviderContext): JsonlProviderInstanc
 
   return {
     files: { logs: logs.path, spans: spans.path, metrics: metricsFile.path },
-    logger: (name) => createLogger(logs, settings.logLevel, name, {}),
+    logger: (name) => createLogger(logs, settings.logLevel, name),
     tracer: (name, version) => createTracer(tracerOptions, name, version),
     meter: (name, version) => metrics.meter(name, version),
     emit: (record) => logs.write(recordLine(record)),
@@ -83,6 +83,8 @@ function create(config: JsonlConfig, ctx: ProviderContext): JsonlProviderInstanc
       droppedLogRecords: logs.dropped,
       droppedSpans: spans.dropped,
       droppedMetricPoints: metricsFile.dropped,
+      // Of the drops above: lines written after shutdown() (a host that logs while stopping).
+      droppedAfterShutdown: files.reduce((sum, f) => sum + f.droppedAfterClose, 0),
       failedExports: logs.failures + spans.failures + metricsFile.failures,
     }),
     forceFlush,
@@ -91,7 +93,9 @@ function create(config: JsonlConfig, ctx: ProviderContext): JsonlProviderInstanc
         clearInterval(flushTimer);
         clearInterval(metricTimer);
         process.removeListener('exit', onExit);
-        await forceFlush();
+        await metrics.collect();
+        // From here on, lines are dropped and counted in stats(), not buffered and lost.
+        await Promise.all(files.map((f) => f.close()));
       })();
       return closed;
     },

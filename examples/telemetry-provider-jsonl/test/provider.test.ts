@@ -73,6 +73,62 @@ describe('telemetry-provider-jsonl', () => {
     expect(Date.parse(String(lines[0]?.time))).not.toBeNaN();
   });
 
+  it('never lets context or fields overwrite time, level, logger, event, trace_id or span_id', async () => {
+    const instance = await start();
+    const spoof = { event: 'spoof', logger: 'other', trace_id: 'zzz', span_id: 'yyy', time: 'x', level: 'DEBUG' };
+    const logger = instance.logger('gateway.auth').child({ level: 'DEBUG', trace_id: 'ctx', server: 'github' });
+    logger.error('real', { ...spoof, user: 'u1' });
+    const span = instance.tracer('t').startSpan('op');
+    context.with(trace.setSpan(context.active(), span), () => logger.warn('in_span', spoof));
+    span.end();
+    instance.emit?.({ time: 0, level: 'INFO', logger: 'emitted', event: 'direct', context: spoof, fields: spoof });
+    await instance.forceFlush();
+    const [outside, inside, emitted] = readJsonl(instance.files.logs);
+    expect(outside).toMatchObject({ level: 'ERROR', logger: 'gateway.auth', event: 'real', server: 'github', user: 'u1' });
+    expect(outside).not.toHaveProperty('trace_id');
+    expect(outside).not.toHaveProperty('span_id');
+    expect(Date.parse(String(outside?.time))).not.toBeNaN();
+    expect(inside).toMatchObject({
+      level: 'WARNING',
+      logger: 'gateway.auth',
+      event: 'in_span',
+      trace_id: span.spanContext().traceId,
+      span_id: span.spanContext().spanId,
+    });
+    expect(emitted).toMatchObject({ time: new Date(0).toISOString(), level: 'INFO', logger: 'emitted', event: 'direct' });
+    expect(emitted).not.toHaveProperty('trace_id');
+  });
+
+  it('bounds lines waiting on a slow disk by max_queue_size, counting the rest as dropped', async () => {
+    // Appends run one at a time: lines handed to an append count against the queue until it lands.
+    const instance = await start({}, { batch: { timeoutMs: 60_000, maxBatchSize: 2, maxQueueSize: 5 } });
+    const logger = instance.logger('burst');
+    // Each second line starts an append; none can finish before this synchronous burst ends.
+    for (let i = 0; i < 20; i += 1) logger.info('burst', { i });
+    expect(instance.stats?.()).toMatchObject({ droppedLogRecords: 15 });
+    await instance.forceFlush();
+    expect(readJsonl(instance.files.logs).map((l) => l.i)).toEqual([0, 1, 2, 3, 4]);
+    // Once on disk, the queue has room again.
+    logger.info('after_drain');
+    await instance.forceFlush();
+    expect(readJsonl(instance.files.logs)).toHaveLength(6);
+    expect(instance.stats?.()).toMatchObject({ droppedLogRecords: 15 });
+  });
+
+  it('drops and counts lines written after shutdown instead of buffering them', async () => {
+    const instance = await start();
+    const logger = instance.logger('x');
+    logger.info('before');
+    await instance.shutdown();
+    logger.info('after');
+    instance.emit?.({ time: Date.now(), level: 'INFO', logger: 'x', event: 'emitted_after', context: {}, fields: {} });
+    instance.tracer('t').startSpan('late').end();
+    await instance.forceFlush();
+    expect(readJsonl(instance.files.logs).map((l) => l.event)).toEqual(['before']);
+    expect(readJsonl(instance.files.spans)).toEqual([]);
+    expect(instance.stats?.()).toMatchObject({ droppedLogRecords: 2, droppedSpans: 1, droppedAfterShutdown: 3 });
+  });
+
   it('links child spans to the active parent across await, and records status and events', async () => {
     const instance = await start();
     const tracer = instance.tracer('gateway', '1.0.0');

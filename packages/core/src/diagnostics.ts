@@ -1,5 +1,5 @@
 import type { LogFields, TelemetryDiagnostics } from './contract';
-import { redactSecrets } from './secrets';
+import { redactSecrets, scrubUrls } from './secrets';
 
 const WINDOW_MS = 30_000;
 
@@ -45,8 +45,10 @@ export function createDiagnostics(options: DiagnosticsOptions = {}): TelemetryDi
   const prefix = options.source ? `secure-mcp-gateway telemetry (${options.source})` : 'secure-mcp-gateway telemetry';
   const seen = new Map<string, { last: number; suppressed: number }>();
 
-  const emit = (level: 'DEBUG' | 'WARN' | 'ERROR', message: string, fields?: LogFields): void => {
+  const emit = (level: 'DEBUG' | 'WARN' | 'ERROR', raw: string, fields?: LogFields): void => {
     try {
+      // Messages often quote an endpoint: never with its user:password or token query.
+      const message = scrubUrls(raw);
       const key = `${level}:${message}`;
       const t = now();
       const entry = seen.get(key);
@@ -61,7 +63,7 @@ export function createDiagnostics(options: DiagnosticsOptions = {}): TelemetryDi
       const extra = safe
         ? Object.entries(safe)
             .filter(([, v]) => v !== undefined)
-            .map(([k, v]) => ` ${k}=${formatValue(v)}`)
+            .map(([k, v]) => ` ${k}=${typeof v === 'string' ? formatValue(scrubUrls(v)) : formatValue(v)}`)
             .join('')
         : '';
       write(`${prefix} ${level}: ${message}${extra}${repeated}`);

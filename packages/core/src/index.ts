@@ -56,7 +56,7 @@ export { createDiagnostics } from './diagnostics';
 export type { DiagnosticsOptions } from './diagnostics';
 export { createNoopLogger, createRecordLogger, formatLogRecord } from './logger';
 export type { RecordLoggerOptions } from './logger';
-export { isSecretKey, redactSecrets, REDACTED } from './secrets';
+export { isSecretKey, redactSecrets, REDACTED, safeUrl } from './secrets';
 
 // providers
 export { noopProvider } from './noop';

@@ -21,7 +21,7 @@ import { checkProviderCompatibility, loadProvider } from './discovery';
 import { isLevelEnabled, LOG_LEVEL_SEVERITY, type LogLevel } from './levels';
 import { formatLogRecord } from './logger';
 import { LateBindingMeter, LateBindingTracer, type BindingSource } from './proxies';
-import { REDACTED, redactSecrets } from './secrets';
+import { REDACTED, redactSecrets, safeUrl, scrubUrls } from './secrets';
 import type { TelemetrySettings } from './settings';
 
 export interface TelemetryInitOptions {
@@ -67,15 +67,25 @@ const DEFAULT_BUFFER_LIMIT = 1000;
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; timedOut: true } | { ok: false; timedOut: false; error: unknown };
 
-/** Races `work` against an unref'd timer: never hangs, never keeps the process alive. */
-function withDeadline<T>(work: () => T | Promise<T>, timeoutMs: number, onLate?: (value: T) => void): Promise<Outcome<T>> {
+/**
+ * Races `work` against a deadline: never hangs. The timer is ref'd (unless `keepAlive` is false)
+ * so that a host awaiting us while `work` waits on a promise that never settles does not exit
+ * with an unsettled top-level await; it is cleared as soon as `work` settles, so it holds the
+ * process for at most `timeoutMs` and never after.
+ */
+function withDeadline<T>(
+  work: () => T | Promise<T>,
+  timeoutMs: number,
+  options: { onLate?: (value: T) => void; keepAlive?: boolean } = {},
+): Promise<Outcome<T>> {
+  const { onLate, keepAlive = true } = options;
   return new Promise((done) => {
     let settled = false;
     const timer = setTimeout(() => {
       settled = true;
       done({ ok: false, timedOut: true });
     }, Math.max(0, timeoutMs));
-    timer.unref?.();
+    if (!keepAlive) timer.unref?.();
     let pending: Promise<T>;
     try {
       pending = Promise.resolve(work());
@@ -209,6 +219,8 @@ export class TelemetryConfigManager implements BindingSource {
   private readonly tracers = new Map<string, LateBindingTracer>();
   private readonly meters = new Map<string, LateBindingMeter>();
   private pending: LogRecord[] = [];
+  /** Buffered records already printed to stderr while waiting for the backend. */
+  private printed = new WeakSet<LogRecord>();
   private droppedBeforeInit = 0;
   private readonly bufferLimit: number;
   private session = 0;
@@ -224,7 +236,6 @@ export class TelemetryConfigManager implements BindingSource {
     this.diagnostics = options.diagnostics ?? createDiagnostics();
   }
 
-  /** The current state (a copy; export header values are masked, the status is meant to be shown). */
   /**
    * The active provider's self-monitoring counters (drops, failed exports, its Prometheus port...),
    * or undefined while no provider is active or the provider reports none.
@@ -233,10 +244,16 @@ export class TelemetryConfigManager implements BindingSource {
     return this.bound?.stats?.();
   }
 
+  /** The current state (a copy meant to be shown: export header values masked, URL credentials removed). */
   status(): TelemetryStatus {
     const status = { ...this.current };
-    if (status.settings && Object.keys(status.settings.headers).length > 0) {
-      status.settings = { ...status.settings, headers: Object.fromEntries(Object.keys(status.settings.headers).map((k) => [k, REDACTED])) };
+    if (status.settings) {
+      // Shown to people and logged by hosts: no export header values, no credentials in the URL.
+      status.settings = {
+        ...status.settings,
+        url: safeUrl(status.settings.url),
+        headers: Object.fromEntries(Object.keys(status.settings.headers).map((k) => [k, REDACTED])),
+      };
     }
     return status;
   }
@@ -331,8 +348,17 @@ export class TelemetryConfigManager implements BindingSource {
     }
   }
 
+  /**
+   * Prints the buffered WARNING+ records to stderr, each at most once: while waiting for the
+   * backend they are printed and kept (the provider gets them when it binds); a later drain
+   * (shutdown, re-init) skips the ones already printed.
+   */
   private drainPendingToFallback(keep: boolean): void {
-    for (const record of this.pending) this.writeFallback(record);
+    for (const record of this.pending) {
+      if (this.printed.has(record)) continue;
+      this.writeFallback(record);
+      if (keep) this.printed.add(record);
+    }
     if (!keep) this.pending = [];
     this.reportDropped();
   }
@@ -438,7 +464,7 @@ export class TelemetryConfigManager implements BindingSource {
       const created = await withDeadline(
         () => provider.create(providerConfig as never, ctx),
         createTimeoutMs,
-        (late) => void Promise.resolve(late?.shutdown?.()).catch(() => undefined),
+        { onLate: (late) => void Promise.resolve(late?.shutdown?.()).catch(() => undefined) },
       );
       if (!created.ok) {
         const problem = created.timedOut
@@ -480,9 +506,16 @@ export class TelemetryConfigManager implements BindingSource {
     }
   }
 
-  private async checkConnectivity(instance: ProviderInstance, timeoutMs: number): Promise<{ ok: boolean; detail: string; hint?: string | undefined }> {
+  private async checkConnectivity(
+    instance: ProviderInstance,
+    timeoutMs: number,
+    background = false,
+  ): Promise<{ ok: boolean; detail: string; hint?: string | undefined }> {
     // The provider enforces timeoutMs itself; core's own deadline guards a provider that does not.
-    const outcome = await withDeadline(() => instance.checkConnectivity!(timeoutMs), timeoutMs + Math.min(1000, Math.max(250, timeoutMs)));
+    // Background re-checks must not hold the process open (the reconnect timer is unref'd too).
+    const outcome = await withDeadline(() => instance.checkConnectivity!(timeoutMs), timeoutMs + Math.min(1000, Math.max(250, timeoutMs)), {
+      keepAlive: !background,
+    });
     if (outcome.ok) {
       const r = outcome.value;
       return { ok: r?.ok === true, detail: r?.detail ?? 'no detail', hint: r?.hint };
@@ -493,14 +526,16 @@ export class TelemetryConfigManager implements BindingSource {
 
   private fallback(session: number, reason: string, settings: TelemetrySettings | undefined, provider: string | undefined, notice: boolean): TelemetryStatus {
     if (session !== this.session) return this.status();
-    const status: TelemetryStatus = { state: 'noop', reason };
+    // Provider and config messages may quote the endpoint: never with its credentials.
+    const shown = scrubUrls(reason);
+    const status: TelemetryStatus = { state: 'noop', reason: shown };
     if (provider) status.provider = provider;
     if (settings) status.settings = settings;
     this.setStatus(status);
     writeStderr(
       notice
-        ? `secure-mcp-gateway telemetry: ${reason}`
-        : `secure-mcp-gateway telemetry WARNING: ${reason} Telemetry is off (no-op); the gateway keeps running.`,
+        ? `secure-mcp-gateway telemetry: ${shown}`
+        : `secure-mcp-gateway telemetry WARNING: ${shown} Telemetry is off (no-op); the gateway keeps running.`,
     );
     this.drainPendingToFallback(false);
     return this.status();
@@ -508,7 +543,9 @@ export class TelemetryConfigManager implements BindingSource {
 
   private wait(session: number, providerName: string, instance: ProviderInstance, settings: TelemetrySettings, detail: string, hint?: string): TelemetryStatus {
     const retry = settings.reconnectIntervalMs;
-    const reason = `Telemetry backend for provider "${providerName}" at ${settings.url} is unreachable: ${detail.replace(/\.$/, '')}.${hint ? ` ${hint.replace(/\.$/, '')}.` : ''}`;
+    const reason = scrubUrls(
+      `Telemetry backend for provider "${providerName}" at ${safeUrl(settings.url)} is unreachable: ${detail.replace(/\.$/, '')}.${hint ? ` ${hint.replace(/\.$/, '')}.` : ''}`,
+    );
     if (retry <= 0) {
       void Promise.resolve(instance.shutdown()).catch(() => undefined);
       return this.fallback(session, `${reason} Not re-checking (reconnect_interval_ms is 0).`, settings, providerName, false);
@@ -518,12 +555,13 @@ export class TelemetryConfigManager implements BindingSource {
     writeStderr(
       `secure-mcp-gateway telemetry WARNING: ${reason} Telemetry is no-op meanwhile; re-checking every ${retry} ms and switching on when it answers.`,
     );
+    // Printed now (the records are kept for the provider, and marked so they are not printed again).
     this.drainPendingToFallback(true);
     let checking = false;
     const timer = setInterval(() => {
       if (checking) return;
       checking = true;
-      void this.checkConnectivity(instance, settings.connectivityTimeoutMs)
+      void this.checkConnectivity(instance, settings.connectivityTimeoutMs, true)
         .then((result) => {
           if (session !== this.session || this.candidate !== instance) return;
           if (result.ok) {
@@ -531,7 +569,7 @@ export class TelemetryConfigManager implements BindingSource {
             this.reconnectTimer = undefined;
             this.candidate = undefined;
             this.bind(instance, providerName, settings);
-            this.diagnostics.warn(`telemetry backend at ${settings.url} is reachable now; telemetry is on`);
+            this.diagnostics.warn(`telemetry backend at ${safeUrl(settings.url)} is reachable now; telemetry is on`);
           }
         })
         .finally(() => {

@@ -61,3 +61,42 @@ function redact(value: unknown, seen: WeakSet<object>, depth: number): unknown {
   seen.delete(value);
   return out;
 }
+
+// Query parameters that carry credentials in URLs but are not caught by isSecretKey.
+const SECRET_QUERY_KEY = /^(key|sig|sas|jwt|code|session|sessionid|sid|x-amz-security-token)$/i;
+
+/**
+ * An endpoint URL fit for messages and status: `user:password@` removed and the values of
+ * query parameters that look like credentials (`token`, `api_key`, `sig`...) replaced by
+ * `REDACTED`. Works on strings that are not valid URLs too (for error messages); otherwise
+ * the text is kept as written.
+ */
+export function safeUrl(url: string): string {
+  let out = String(url);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(out);
+  if (scheme) {
+    const rest = out.slice(scheme[0].length);
+    const authorityEnd = rest.search(/[/?#]/);
+    const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
+    if (authority.includes('@')) {
+      out = scheme[0] + rest.slice(authority.lastIndexOf('@') + 1);
+    } else if (rest.includes('@') && !URL.canParse(out)) {
+      // Unparseable with an "@" further on: a password with an unencoded "/" or "?". Drop up to the last "@".
+      out = scheme[0] + rest.slice(rest.lastIndexOf('@') + 1);
+    }
+  }
+  return out.replace(/([?&;])([^=&#;]*)=([^&#;]*)/g, (whole, sep: string, key: string) => {
+    let name = key;
+    try {
+      name = decodeURIComponent(key);
+    } catch {
+      // keep the raw key
+    }
+    return isSecretKey(name) || SECRET_QUERY_KEY.test(name) ? `${sep}${key}=${REDACTED}` : whole;
+  });
+}
+
+/** `text` with every `scheme://…` URL in it passed through `safeUrl` (for free-form messages). */
+export function scrubUrls(text: string): string {
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => safeUrl(url));
+}

@@ -265,3 +265,25 @@ describe('JSON Schema', () => {
     expect(keys).toEqual(expect.arrayContaining(['enabled', 'url', 'insecure', 'service_name', 'job_name', 'protocol', 'headers', 'ca', 'cert', 'key', 'compression', 'timeout_ms', 'max_batch_size', 'max_queue_size', 'metric_export_interval_ms', 'sampling_ratio', 'prometheus_port', 'capture_payloads', 'reconnect_interval_ms', 'resource_attributes']));
   });
 });
+
+describe('safeUrl', () => {
+  it('removes user:password and credential-like query values, and keeps the rest as written', async () => {
+    const { safeUrl } = await import('../src/index');
+    expect(safeUrl('https://user:s3cr3t@collector:4318')).toBe('https://collector:4318');
+    expect(safeUrl('https://tok3n@collector:4318/v1/traces')).toBe('https://collector:4318/v1/traces');
+    expect(safeUrl('http://127.0.0.1:4317')).toBe('http://127.0.0.1:4317');
+    expect(safeUrl('https://c:4318/v1?access_token=abc&sig=def&region=eu')).toBe('https://c:4318/v1?access_token=[REDACTED]&sig=[REDACTED]&region=eu');
+    // Not a valid URL (an unencoded "/" in the password): everything up to the last "@" goes.
+    expect(safeUrl('http://user:pa/ss@collector:port')).toBe('http://collector:port');
+    expect(safeUrl('http://[::1]:4318/a@b')).toBe('http://[::1]:4318/a@b');
+  });
+
+  it('keeps credentials out of the ConfigError for a bad URL in the file or the environment', () => {
+    const fromFile = configError(() => parseGatewayConfig({ plugins: { telemetry: { config: { url: 'http://user:s3cr3t@collector' } } } }));
+    expect(fromFile.message).toContain('URL "http://collector" has no port');
+    expect(fromFile.message).not.toContain('s3cr3t');
+    const fromEnv = configError(() => resolveTelemetrySettings({}, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://user:s3cr3t@collector:21' } }));
+    expect(fromEnv.message).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(fromEnv.message).not.toContain('s3cr3t');
+  });
+});

@@ -345,3 +345,95 @@ describe('config given inline', () => {
     expect(status).toMatchObject({ state: 'active', provider: 'local-inline' });
   });
 });
+
+describe('credentials in the endpoint URL', () => {
+  const SECRET = 's3cr3tT0ken';
+  const QUERY_SECRET = 'q5ecretV4lue';
+
+  it('never reach stderr, status.reason or status().settings.url; the provider still gets the real URL', async () => {
+    const m = manager();
+    const url = `https://user:${SECRET}@collector.example:4318/v1?api_key=${QUERY_SECRET}&tenant=acme`;
+    let reachable = false;
+    let given: string | undefined;
+    const provider = defineProvider({
+      meta: { name: 'url-echo', version: '1.0.0', core: '*' },
+      create: (config, ctx) => {
+        given = ctx.settings.url;
+        return {
+          ...noopProvider.create({}, ctx),
+          // A careless provider that puts the endpoint in its detail: core scrubs it too.
+          checkConnectivity: async () => ({ ok: reachable, detail: `cannot connect to ${ctx.settings.url}` }),
+        };
+      },
+    });
+    const statuses: TelemetryStatus[] = [];
+    m.onStatusChange((s) => statuses.push(s));
+    const status = await m.init({ provider, config: { plugins: { telemetry: { config: { url, reconnect_interval_ms: 20 } } } }, installShutdownHooks: false });
+    expect(given).toBe(url);
+    expect(status.state).toBe('waiting');
+    expect(status.reason).toContain('at https://collector.example:4318/v1?api_key=[REDACTED]&tenant=acme is unreachable');
+    expect(status.settings?.url).toBe('https://collector.example:4318/v1?api_key=[REDACTED]&tenant=acme');
+    reachable = true;
+    await vi.waitFor(() => expect(m.status().state).toBe('active'), { timeout: 2000, interval: 10 });
+    expect(stderrText()).toContain('telemetry backend at https://collector.example:4318/v1?api_key=[REDACTED]&tenant=acme is reachable now');
+    await m.shutdown();
+    for (const text of [stderrText(), JSON.stringify(m.status()), JSON.stringify(statuses)]) {
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain(QUERY_SECRET);
+      expect(text).not.toContain('user:');
+    }
+  });
+
+  it('are not echoed by the errors a bad URL raises (file, environment, unparseable)', async () => {
+    const bad = [`http://user:${SECRET}@:4317`, `http://user:${SECRET}@collector`, `ftp://user:${SECRET}@collector:21`, `http://user:${SECRET}/x@collector:port`];
+    for (const url of bad) {
+      const m = manager();
+      const status = await m.init({ config: { plugins: { telemetry: { config: { url } } } }, installShutdownHooks: false });
+      expect(status.state).toBe('noop');
+      expect(status.reason).toContain('plugins.telemetry.config.url');
+      expect(status.reason).not.toContain(SECRET);
+      const env = await manager().init({ provider: noopProvider, env: { OTEL_EXPORTER_OTLP_ENDPOINT: url }, installShutdownHooks: false });
+      expect(env.reason).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+      expect(env.reason).not.toContain(SECRET);
+    }
+    expect(warnings()).toHaveLength(bad.length * 2);
+    expect(stderrText()).not.toContain(SECRET);
+    // Still says what is wrong and where.
+    expect(stderrText()).toContain('URL "http://collector" has no port');
+  });
+});
+
+describe('WARNING+ records written before init while the backend is unreachable', () => {
+  const count = (text: string, needle: string): number => text.split(needle).length - 1;
+
+  it('are printed to stderr once, and delivered to the provider when it binds', async () => {
+    const m = manager();
+    let reachable = false;
+    const mem = createInMemoryProvider({ connectivity: () => reachable });
+    const logger = m.getLogger('early');
+    logger.warn('early warning');
+    logger.info('early info');
+    const status = await m.init({ provider: mem.provider, config: { plugins: { telemetry: { config: { reconnect_interval_ms: 20 } } } }, installShutdownHooks: false });
+    expect(status.state).toBe('waiting');
+    expect(count(stderrText(), '"event":"early warning"')).toBe(1);
+    expect(stderrText()).not.toContain('early info');
+    reachable = true;
+    await vi.waitFor(() => expect(m.status().state).toBe('active'), { timeout: 2000, interval: 10 });
+    expect(mem.logs.map((r) => r.event)).toEqual(['early warning', 'early info']);
+    await m.shutdown();
+    expect(count(stderrText(), '"event":"early warning"')).toBe(1);
+  });
+
+  it('are printed once when the backend never answers, through shutdown and a second init', async () => {
+    const m = manager();
+    const mem = createInMemoryProvider({ connectivity: false });
+    const logger = m.getLogger('early');
+    logger.error('early error');
+    await m.init({ provider: mem.provider, config: { plugins: { telemetry: { config: { reconnect_interval_ms: 60_000 } } } }, installShutdownHooks: false });
+    expect(count(stderrText(), '"event":"early error"')).toBe(1);
+    await m.init({ provider: noopProvider, installShutdownHooks: false });
+    await m.shutdown();
+    expect(count(stderrText(), '"event":"early error"')).toBe(1);
+    expect(mem.logs).toHaveLength(0);
+  });
+});

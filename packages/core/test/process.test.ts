@@ -135,6 +135,51 @@ process.stderr.write('state ' + status.state + '\\n');`,
     expect(result.code).toBe(0);
   });
 
+  it('a provider whose create() never settles: the host carries on with no-op telemetry and one warning', async () => {
+    const root = makeProject('core-proc-');
+    installPackage(root, '@secure-mcp-gateway/telemetry-provider-hang', { main: 'index.cjs' }, {
+      'index.cjs': `const { defineProvider } = require('@secure-mcp-gateway/telemetry-core');
+module.exports = defineProvider({ meta: { name: 'hang', version: '1.0.0', core: '*' }, create: () => new Promise(() => {}) });`,
+    });
+    writeFileSync(
+      join(root, 'app.mjs'),
+      `import { initTelemetry } from '@secure-mcp-gateway/telemetry-core';
+const status = await initTelemetry({ provider: 'hang', createTimeoutMs: 200 });
+process.stderr.write('after init ' + status.state + '\\n');`,
+    );
+    const result = await run(root, 'app.mjs');
+    expect(result.stderr).toContain('after init noop');
+    expect(result.stderr).toContain('telemetry WARNING: Telemetry provider "hang" failed to start: create() did not finish within 200 ms.');
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('flush and shutdown that never settle end at their deadlines, then the process exits', async () => {
+    const root = makeProject('core-proc-');
+    installPackage(root, '@secure-mcp-gateway/telemetry-provider-stuck', { main: 'index.cjs' }, {
+      'index.cjs': `const { defineProvider, noopProvider } = require('@secure-mcp-gateway/telemetry-core');
+module.exports = defineProvider({
+  meta: { name: 'stuck', version: '1.0.0', core: '*' },
+  create: (config, ctx) => ({ ...noopProvider.create({}, ctx), forceFlush: () => new Promise(() => {}), shutdown: () => new Promise(() => {}) }),
+});`,
+    });
+    writeFileSync(
+      join(root, 'app.mjs'),
+      `import { flushTelemetry, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
+const status = await initTelemetry({ provider: 'stuck' });
+process.stderr.write('init ' + status.state + '\\n');
+process.stderr.write('flushed ' + (await flushTelemetry({ timeoutMs: 200 })) + '\\n');
+process.stderr.write('shut down ' + (await shutdownTelemetry({ timeoutMs: 200 })) + '\\n');`,
+    );
+    const result = await run(root, 'app.mjs');
+    expect(result.stderr).toContain('init active');
+    expect(result.stderr).toContain('flush did not finish within 200 ms');
+    expect(result.stderr).toContain('flushed false');
+    expect(result.stderr).toContain('shutdown did not finish within 200 ms');
+    expect(result.stderr).toContain('shut down false');
+    expect(result.code).toBe(0);
+  });
+
   it('writes nothing to stdout on any failure path; the warning and WARNING+ records go to stderr', async () => {
     const root = project();
     writeFileSync(join(root, 'bad.json'), '{ "plugins": { "telemetry": { "config": { "enabled": "yes" } } } ');

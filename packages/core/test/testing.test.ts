@@ -84,4 +84,24 @@ describe('conformance suite', () => {
     expect(stdoutCheck?.ok).toBe(false);
     expect(stdoutCheck?.error?.message).toMatch(/raw fd line/);
   });
+  it('runs the stdout check with harness.stdoutCheckConfig (default harness.config)', async () => {
+    const byDestination = defineProvider({
+      meta: { name: 'by-destination', version: '1.0.0', core: '^0.1.0' },
+      create: (config: { destination?: string }, ctx): ProviderInstance => {
+        const inner = noopProvider.create({}, ctx) as ProviderInstance;
+        // Ignores stdoutReserved when told to log to stdout: the bug the option exists to catch.
+        const log = (): void => void (config.destination === 'stdout' && process.stdout.write('record on stdout\n'));
+        return { ...inner, logger: (name) => ({ ...inner.logger(name), name, log }) };
+      },
+    });
+    const harness = { config: { destination: 'file' }, readLogs: () => [], writesLogs: false };
+    const stdoutCheck = (results: { name: string; ok: boolean; error?: Error }[]) => results.find((r) => r.name === 'writes nothing to stdout when the host reserves it');
+    const normal = await runProviderConformance(byDestination, { harness });
+    expect(stdoutCheck(normal)?.ok).toBe(true);
+    const dangerous = await runProviderConformance(byDestination, { harness: { ...harness, stdoutCheckConfig: { destination: 'stdout' } } });
+    expect(stdoutCheck(dangerous)?.ok).toBe(false);
+    expect(stdoutCheck(dangerous)?.error?.message).toMatch(/record on stdout/);
+    // The other checks still run with harness.config.
+    expect(dangerous.filter((r) => !r.ok).map((r) => r.name)).toEqual(['writes nothing to stdout when the host reserves it']);
+  });
 });

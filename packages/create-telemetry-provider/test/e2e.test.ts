@@ -97,16 +97,37 @@ const results = await runProviderConformance(provider, {
     },
   },
 });
-process.stdout.write(JSON.stringify({ name: provider.meta.name, results: results.map(({ name, ok, error }) => ({ name, ok, error: error && String(error) })) }));
+// The way a gateway logs through it: by name, via core's getLogger, with spoofing context and fields.
+const { initTelemetry, getLogger, shutdownTelemetry } = await import('@secure-mcp-gateway/telemetry-core');
+const spoofFile = process.cwd() + '/logs/spoof.jsonl';
+await initTelemetry({
+  provider: '@acme/foo',
+  cwd: process.cwd(),
+  config: { plugins: { telemetry: { config: { file: spoofFile } } } },
+  installShutdownHooks: false,
+  strict: true,
+});
+getLogger('app').child({ level: 'DEBUG', logger: 'other' }).error('real', { event: 'spoof', trace_id: 'zzz', span_id: 'yyy', time: 'x', user: 'u1' });
+await shutdownTelemetry();
+const lines = readFileSync(spoofFile, 'utf8').split('\\n').filter(Boolean).map((l) => JSON.parse(l));
+process.stdout.write(JSON.stringify({ name: provider.meta.name, results: results.map(({ name, ok, error }) => ({ name, ok, error: error && String(error) })), lines }));
 `,
     );
     const report = JSON.parse(await sh(process.execPath, ['check.mjs'], app)) as {
       name: string;
       results: { name: string; ok: boolean; error?: string }[];
+      lines: Record<string, unknown>[];
     };
     expect(report.name).toBe('@acme/foo');
     expect(report.results.length).toBeGreaterThan(0);
     expect(report.results.filter((r) => !r.ok)).toEqual([]);
+    // Context and fields cannot make a line lie about its level, logger, event, time or trace.
+    const real = report.lines.filter((l) => l.user === 'u1');
+    expect(real).toHaveLength(1);
+    expect(real[0]).toMatchObject({ level: 'ERROR', logger: 'app', event: 'real' });
+    expect(Date.parse(String(real[0]?.time))).not.toBeNaN();
+    expect(real[0]).not.toHaveProperty('trace_id');
+    expect(real[0]).not.toHaveProperty('span_id');
     // Core is a peer: the provider did not bring a copy of its own.
     const manifest = JSON.parse(await readFile(join(app, 'node_modules/@acme/telemetry-provider-foo/package.json'), 'utf8'));
     expect(manifest.dependencies).toBeUndefined();

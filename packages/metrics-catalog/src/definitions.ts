@@ -7,6 +7,9 @@
 /** How an instrument is created through the OpenTelemetry API. */
 export type InstrumentKind = 'counter' | 'upDownCounter' | 'histogram' | 'observableGauge' | 'observableCounter';
 
+/** Who records an instrument: the gateway (through `createGatewayMetrics`) or a telemetry provider. */
+export type MetricRecordedIn = 'gateway' | 'provider';
+
 /** One row of the catalog. */
 export interface MetricDefinition {
   /** Property name on the object `createGatewayMetrics` returns. */
@@ -26,13 +29,27 @@ export interface MetricDefinition {
    * ones included, gain `_total` once; histograms add `_bucket`/`_sum`/`_count` to this name).
    */
   readonly prometheusName: string;
-  /** Where the gateway records it (for the docs). */
+  /**
+   * Who creates and records the instrument: `gateway` rows are created by `createGatewayMetrics`;
+   * `provider` rows are registered by a telemetry provider on its own meter (the gateway never
+   * creates them, so no second, empty instrument of the same name appears). All rows feed the
+   * dashboards, alert rules and docs.
+   */
+  readonly recordedIn: MetricRecordedIn;
+  /** Where exactly it is recorded (for the docs). */
   readonly recordedBy: string;
   /** Titles of the generated Grafana panels that query it. */
   readonly dashboards: readonly string[];
   /** Names of the generated Prometheus alerts that use it. */
   readonly alerts: readonly string[];
 }
+
+/**
+ * The gateway's default `max_sessions` (concurrent MCP sessions one instance accepts). The
+ * generated `EnkryptActiveSessionsNearLimit` alert warns at 80% of it; a deployment with another
+ * limit regenerates the rules with `MAX_SESSIONS=<n> pnpm --filter @secure-mcp-gateway/metrics-catalog generate`.
+ */
+export const DEFAULT_MAX_SESSIONS = 1000;
 
 /** Bucket boundaries (seconds) for gateway-side latencies: 5 ms up to a minute. */
 export const GATEWAY_DURATION_BUCKETS = [
@@ -56,6 +73,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Tool calls the gateway received for an upstream MCP server, whatever their outcome.',
     attributes: ['server', 'tool'],
     prometheusName: 'enkrypt_tool_calls_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway enkrypt_secure_call_tools handler, once per call in a batch, after the server name is resolved (before guardrails and the upstream call).',
     dashboards: ['Tool-call rate', 'Tool-call error ratio'],
     alerts: ['EnkryptToolCallErrorRateHigh'],
@@ -69,6 +87,7 @@ export const METRIC_DEFINITIONS = [
     attributes: ['server', 'tool', 'outcome'],
     buckets: GATEWAY_DURATION_BUCKETS,
     prometheusName: 'enkrypt_tool_call_duration_seconds',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway tools/call handler when the response is sent; outcome = success | failure | error | blocked | timeout.',
     dashboards: ['Tool-call latency (p50 / p95 / p99)'],
     alerts: ['EnkryptToolCallLatencyP95High'],
@@ -81,6 +100,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Tool calls that returned a result without an error.',
     attributes: ['server', 'tool'],
     prometheusName: 'enkrypt_tool_call_success_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway tools/call handler when the upstream result is returned (not isError) to the client.',
     dashboards: ['Tool-call success / failure rate'],
     alerts: [],
@@ -93,6 +113,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Tool calls that did not succeed and were not blocked (upstream error result, timeout or exception).',
     attributes: ['server', 'tool', 'error_type'],
     prometheusName: 'enkrypt_tool_call_failure_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway tools/call handler when a call ends unsuccessfully for any reason other than a guardrail block.',
     dashboards: ['Tool-call success / failure rate', 'Tool-call error ratio'],
     alerts: ['EnkryptToolCallErrorRateHigh'],
@@ -105,6 +126,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Errors raised while forwarding a tool call (transport, protocol or timeout), by error class.',
     attributes: ['server', 'tool', 'error_type'],
     prometheusName: 'enkrypt_tool_call_errors_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway upstream client when forwarding throws; error_type is the short error class, never a message.',
     dashboards: ['Tool-call success / failure rate'],
     alerts: [],
@@ -117,6 +139,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Tool calls a guardrail blocked, by direction and violation type.',
     attributes: ['server', 'tool', 'direction', 'violation_type'],
     prometheusName: 'enkrypt_tool_call_blocked_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway guardrail step when an input or output guardrail blocks the call.',
     dashboards: ['Blocked tool calls by violation type and direction'],
     alerts: [],
@@ -130,6 +153,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Requests to list all upstream servers and their tools.',
     attributes: [],
     prometheusName: 'enkrypt_list_all_servers_calls_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway discovery handler (tools/list across all configured servers), once per request.',
     dashboards: ['Server discovery'],
     alerts: [],
@@ -142,6 +166,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Upstream servers found by discovery (incremented by the number found).',
     attributes: [],
     prometheusName: 'enkrypt_servers_discovered_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway discovery handler after discovery completes, adding the number of servers found.',
     dashboards: ['Server discovery'],
     alerts: [],
@@ -154,6 +179,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Cache lookups answered from the cache.',
     attributes: ['cache', 'server'],
     prometheusName: 'enkrypt_cache_hits_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway cache lookup (cache = tools | servers) when the entry is present and fresh.',
     dashboards: ['Cache hit ratio', 'Cache hits and misses'],
     alerts: ['EnkryptCacheMissRatioHigh'],
@@ -166,6 +192,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Cache lookups that had to go to the upstream server.',
     attributes: ['cache', 'server'],
     prometheusName: 'enkrypt_cache_misses_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway cache lookup (cache = tools | servers) when the entry is absent or expired.',
     dashboards: ['Cache hit ratio', 'Cache hits and misses'],
     alerts: ['EnkryptCacheMissRatioHigh'],
@@ -179,6 +206,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Guardrail violations detected, in either direction.',
     attributes: ['server', 'direction', 'violation_type'],
     prometheusName: 'enkrypt_guardrail_violations_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway guardrail step, once per violation type the guardrail API reports (direction = input | output).',
     dashboards: ['Guardrail violations by type and direction'],
     alerts: ['EnkryptGuardrailViolationSpike'],
@@ -191,6 +219,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Guardrail violations detected in tool-call arguments (input).',
     attributes: ['server', 'violation_type'],
     prometheusName: 'enkrypt_input_guardrail_violations_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway input guardrail step, once per violation type found in the request.',
     dashboards: ['Input / output guardrail violations'],
     alerts: [],
@@ -203,6 +232,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Guardrail violations detected in tool results (output).',
     attributes: ['server', 'violation_type'],
     prometheusName: 'enkrypt_output_guardrail_violations_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway output guardrail step, once per violation type found in the response.',
     dashboards: ['Input / output guardrail violations'],
     alerts: [],
@@ -215,6 +245,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Output relevancy check failures (the result does not address the request).',
     attributes: ['server'],
     prometheusName: 'enkrypt_relevancy_violations_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway output guardrail step when the relevancy check fails.',
     dashboards: ['Relevancy, adherence and hallucination violations'],
     alerts: [],
@@ -227,6 +258,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Output adherence check failures (the result strays from the provided context).',
     attributes: ['server'],
     prometheusName: 'enkrypt_adherence_violations_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway output guardrail step when the adherence check fails.',
     dashboards: ['Relevancy, adherence and hallucination violations'],
     alerts: [],
@@ -239,6 +271,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Output hallucination check failures.',
     attributes: ['server'],
     prometheusName: 'enkrypt_hallucination_violations_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway output guardrail step when the hallucination check fails.',
     dashboards: ['Relevancy, adherence and hallucination violations'],
     alerts: [],
@@ -251,6 +284,7 @@ export const METRIC_DEFINITIONS = [
     description: 'PII values redacted from requests (input) or restored/redacted in responses (output), by PII type.',
     attributes: ['server', 'direction', 'pii_type'],
     prometheusName: 'enkrypt_pii_redactions_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway redaction step, adding the number of values redacted per PII type.',
     dashboards: ['PII redactions by type and direction'],
     alerts: [],
@@ -263,6 +297,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Requests the gateway made to the guardrail API, by endpoint and outcome.',
     attributes: ['endpoint', 'outcome'],
     prometheusName: 'enkrypt_api_requests_total',
+    recordedIn: 'gateway',
     recordedBy: 'Guardrail API client, once per HTTP request when it completes (outcome = success | failure | error | timeout).',
     dashboards: ['Guardrail API request rate by outcome'],
     alerts: [],
@@ -276,6 +311,7 @@ export const METRIC_DEFINITIONS = [
     attributes: ['endpoint', 'outcome'],
     buckets: GATEWAY_DURATION_BUCKETS,
     prometheusName: 'enkrypt_api_request_duration_seconds',
+    recordedIn: 'gateway',
     recordedBy: 'Guardrail API client when each HTTP request completes.',
     dashboards: ['Guardrail API latency (p50 / p95 / p99)'],
     alerts: [],
@@ -289,6 +325,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Successful gateway-key authentications.',
     attributes: ['transport'],
     prometheusName: 'enkrypt_auth_success_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway auth step when the gateway key is accepted (transport = stdio | http).',
     dashboards: ['Authentication success / failure'],
     alerts: [],
@@ -301,6 +338,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Rejected gateway-key authentications, by short reason.',
     attributes: ['transport', 'reason'],
     prometheusName: 'enkrypt_auth_failure_total',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway auth step when a key is missing, unknown or malformed (reason is a short code, never the key).',
     dashboards: ['Authentication success / failure', 'Authentication failures by reason'],
     alerts: ['EnkryptAuthFailureSpike'],
@@ -313,6 +351,7 @@ export const METRIC_DEFINITIONS = [
     description: 'MCP sessions open right now.',
     attributes: ['transport'],
     prometheusName: 'enkrypt_active_sessions',
+    recordedIn: 'gateway',
     recordedBy: 'Gauge callback the gateway registers; it reads the live session table (goes down when a session ends).',
     dashboards: ['Active sessions'],
     alerts: ['EnkryptActiveSessionsNearLimit'],
@@ -325,6 +364,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Distinct authenticated users (gateway keys) with at least one open session right now.',
     attributes: [],
     prometheusName: 'enkrypt_active_users',
+    recordedIn: 'gateway',
     recordedBy: 'Gauge callback the gateway registers; it counts distinct users in the live session table.',
     dashboards: ['Active users'],
     alerts: [],
@@ -338,6 +378,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Operations started under the timeout manager.',
     attributes: ['operation'],
     prometheusName: 'enkrypt_timeout_operations_total',
+    recordedIn: 'gateway',
     recordedBy: `Timeout manager when it starts an operation (${TIMEOUT_OPERATION}).`,
     dashboards: ['Timeout operations by result'],
     alerts: [],
@@ -350,6 +391,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Timeout-managed operations that finished in time.',
     attributes: ['operation'],
     prometheusName: 'enkrypt_timeout_operations_successful_total',
+    recordedIn: 'gateway',
     recordedBy: 'Timeout manager when an operation completes before its deadline.',
     dashboards: ['Timeout operations by result'],
     alerts: [],
@@ -362,7 +404,10 @@ export const METRIC_DEFINITIONS = [
     description: 'Timeout-managed operations that hit their deadline.',
     attributes: ['operation'],
     prometheusName: 'enkrypt_timeout_operations_timed_out_total',
-    recordedBy: 'Timeout manager when an operation exceeds its deadline.',
+    recordedIn: 'gateway',
+    recordedBy:
+      'Timeout manager when an operation exceeds its deadline and the caller is answered with a timeout error; ' +
+      'counted once, also when the still-running operation is later aborted at the fail level (that is not a cancellation).',
     dashboards: ['Timeout operations by result'],
     alerts: [],
   },
@@ -371,10 +416,15 @@ export const METRIC_DEFINITIONS = [
     name: 'enkrypt_timeout_operations_cancelled',
     kind: 'counter',
     unit: '{operation}',
-    description: 'Timeout-managed operations cancelled before completing (client cancel or shutdown).',
+    description:
+      'Timeout-managed operations abandoned because the caller cancelled them (client cancellation or gateway shutdown) before they completed or timed out.',
     attributes: ['operation'],
     prometheusName: 'enkrypt_timeout_operations_cancelled_total',
-    recordedBy: 'Timeout manager when an operation is aborted before it completes or times out.',
+    recordedIn: 'gateway',
+    recordedBy:
+      "Timeout manager when the caller's abort signal fires (the client sent notifications/cancelled or its connection closed, or the gateway is shutting down) " +
+      'while the operation is still running and has not timed out; the operation is aborted and its duration recorded with outcome = error. ' +
+      'Operations aborted at the fail level after a timeout count as timed out only.',
     dashboards: ['Timeout operations by result'],
     alerts: [],
   },
@@ -386,6 +436,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Operations that passed the warning threshold of their timeout.',
     attributes: ['operation'],
     prometheusName: 'enkrypt_timeout_escalation_warn_total',
+    recordedIn: 'gateway',
     recordedBy: 'Timeout manager when an operation crosses its warn threshold (escalation level 1).',
     dashboards: ['Timeout escalations'],
     alerts: [],
@@ -398,6 +449,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Operations escalated to the timeout level.',
     attributes: ['operation'],
     prometheusName: 'enkrypt_timeout_escalation_timeout_total',
+    recordedIn: 'gateway',
     recordedBy: 'Timeout manager when an operation reaches its timeout (escalation level 2).',
     dashboards: ['Timeout escalations'],
     alerts: [],
@@ -407,10 +459,13 @@ export const METRIC_DEFINITIONS = [
     name: 'enkrypt_timeout_escalation_fail',
     kind: 'counter',
     unit: '{escalation}',
-    description: 'Operations escalated to the fail level (abandoned after the timeout grace).',
+    description: 'Operations escalated to the fail level: still running after the timeout grace, so the upstream call was aborted.',
     attributes: ['operation'],
     prometheusName: 'enkrypt_timeout_escalation_fail_total',
-    recordedBy: 'Timeout manager when an operation is failed after its grace period (escalation level 3).',
+    recordedIn: 'gateway',
+    recordedBy:
+      'Timeout manager when a timed-out operation has still not settled after its grace period (escalation level 3); it aborts the operation ' +
+      '(upstream: notifications/cancelled and a recycled connection). The operation stays counted as timed out, not cancelled.',
     dashboards: ['Timeout escalations'],
     alerts: [],
   },
@@ -423,6 +478,7 @@ export const METRIC_DEFINITIONS = [
     attributes: ['operation', 'outcome'],
     buckets: GATEWAY_DURATION_BUCKETS,
     prometheusName: 'enkrypt_timeout_operation_duration_seconds',
+    recordedIn: 'gateway',
     recordedBy: 'Timeout manager when an operation ends (outcome = success | timeout | failure | error).',
     dashboards: ['Timeout operation latency (p95)'],
     alerts: [],
@@ -435,6 +491,7 @@ export const METRIC_DEFINITIONS = [
     description: 'Timeout-managed operations in flight.',
     attributes: ['operation'],
     prometheusName: 'enkrypt_timeout_active_operations',
+    recordedIn: 'gateway',
     recordedBy: 'Timeout manager: +1 when an operation starts, -1 when it ends however it ends.',
     dashboards: ['Active timeout-managed operations'],
     alerts: [],
@@ -448,12 +505,14 @@ export const METRIC_DEFINITIONS = [
     name: 'enkrypt_telemetry_dropped_total',
     kind: 'observableCounter',
     unit: '{item}',
-    description: 'Telemetry items the OpenTelemetry provider dropped (queue full, shutdown) or failed to export.',
+    description: 'Telemetry items the OpenTelemetry provider dropped (queue full, shutdown, unwritable log mirror) or failed to export.',
     attributes: ['signal', 'reason'],
     prometheusName: 'enkrypt_telemetry_dropped_total',
+    recordedIn: 'provider',
     recordedBy:
       'OpenTelemetry provider (@secure-mcp-gateway/provider-opentelemetry) on its own meter, from a callback reading its drop counts: ' +
-      'signal = traces | logs; reason = queue_full | shutdown | export_failed (failed metric exports are not counted here). ' +
+      'signal = traces | logs with reason = queue_full | shutdown | export_failed (failed metric exports are not counted here), ' +
+      'or signal = log_mirror with reason = not_written (log-mirror lines dropped because stderr is not read or the mirror file cannot be written). ' +
       'Gateway code does not record it.',
     dashboards: ['Telemetry dropped (by signal and reason)'],
     alerts: ['EnkryptTelemetryDropping'],
@@ -468,6 +527,7 @@ export const METRIC_DEFINITIONS = [
     attributes: ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport'],
     buckets: MCP_DURATION_BUCKETS,
     prometheusName: 'mcp_server_operation_duration',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway MCP server side, once per request it answers (tools/call, tools/list, …).',
     dashboards: ['MCP operation latency (p95)'],
     alerts: [],
@@ -481,22 +541,36 @@ export const METRIC_DEFINITIONS = [
     attributes: ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport'],
     buckets: MCP_DURATION_BUCKETS,
     prometheusName: 'mcp_client_operation_duration',
+    recordedIn: 'gateway',
     recordedBy: 'Gateway upstream MCP client, once per request it sends to an upstream server.',
     dashboards: ['MCP operation latency (p95)'],
     alerts: [],
   },
 ] as const satisfies readonly MetricDefinition[];
 
-/** Union of every row of the table, with literal types. */
+/** Union of every row of the table (gateway- and provider-recorded), with literal types. */
 export type GatewayMetricDefinition = (typeof METRIC_DEFINITIONS)[number];
-/** Recorder key (`toolCalls`, `activeSessions`, …). */
+/** Key of any catalog row (`toolCalls`, `activeSessions`, `telemetryDropped`, …). */
 export type GatewayMetricKey = GatewayMetricDefinition['key'];
+/** The rows the gateway records itself (`recordedIn: 'gateway'`), with literal types. */
+export type GatewayRecordedMetricDefinition = Extract<GatewayMetricDefinition, { recordedIn: 'gateway' }>;
+/** Recorder key on the object `createGatewayMetrics` returns (every key except provider-recorded ones). */
+export type GatewayRecorderKey = GatewayRecordedMetricDefinition['key'];
 /** OpenTelemetry instrument name (`enkrypt_tool_calls_total`, …). */
 export type GatewayMetricName = GatewayMetricDefinition['name'];
 /** The row for one recorder key. */
 export type MetricDefinitionFor<K extends GatewayMetricKey> = Extract<GatewayMetricDefinition, { key: K }>;
 /** Attribute keys one instrument allows. */
 export type AllowedAttributeKey<K extends GatewayMetricKey> = MetricDefinitionFor<K>['attributes'][number];
+
+/**
+ * The rows `createGatewayMetrics` creates: every row except those a telemetry provider registers
+ * itself (`enkrypt_telemetry_dropped_total`). Use this list to check "every gateway instrument is
+ * recorded"; use `METRIC_DEFINITIONS` for everything that is scraped (dashboards, alerts, docs).
+ */
+export const GATEWAY_METRIC_DEFINITIONS: readonly GatewayRecordedMetricDefinition[] = METRIC_DEFINITIONS.filter(
+  (d): d is GatewayRecordedMetricDefinition => d.recordedIn === 'gateway',
+);
 
 const BY_KEY = new Map<string, GatewayMetricDefinition>(METRIC_DEFINITIONS.map((d) => [d.key, d]));
 const BY_NAME = new Map<string, GatewayMetricDefinition>(METRIC_DEFINITIONS.map((d) => [d.name, d]));

@@ -1,5 +1,7 @@
 export {
   METRIC_DEFINITIONS,
+  GATEWAY_METRIC_DEFINITIONS,
+  DEFAULT_MAX_SESSIONS,
   GATEWAY_DURATION_BUCKETS,
   MCP_DURATION_BUCKETS,
   getMetricDefinition,
@@ -12,6 +14,9 @@ export type {
   MetricDefinition,
   GatewayMetricDefinition,
   GatewayMetricKey,
+  GatewayRecordedMetricDefinition,
+  GatewayRecorderKey,
+  MetricRecordedIn,
   GatewayMetricName,
   MetricDefinitionFor,
   AllowedAttributeKey,

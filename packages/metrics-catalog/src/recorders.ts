@@ -1,7 +1,13 @@
 import { diag } from '@opentelemetry/api';
 import type { Attributes, Meter, Observable, ObservableCallback, ObservableResult } from '@opentelemetry/api';
-import { METRIC_DEFINITIONS } from './definitions.js';
-import type { AllowedAttributeKey, GatewayMetricDefinition, GatewayMetricKey, MetricDefinitionFor } from './definitions.js';
+import { GATEWAY_METRIC_DEFINITIONS } from './definitions.js';
+import type {
+  AllowedAttributeKey,
+  GatewayMetricDefinition,
+  GatewayMetricKey,
+  GatewayRecorderKey,
+  MetricDefinitionFor,
+} from './definitions.js';
 
 /** Values a metric attribute may take (keep them low-cardinality: no ids, emails or messages). */
 export type MetricAttributeValue = string | number | boolean;
@@ -64,8 +70,11 @@ export type RecorderFor<K extends GatewayMetricKey> = KindOf<K> extends 'counter
         ? ObservableCounterRecorder<MetricAttributes<K>>
         : ObservableGaugeRecorder<MetricAttributes<K>>;
 
-/** Every gateway instrument, keyed as in the catalog. */
-export type GatewayMetrics = { readonly [K in GatewayMetricKey]: RecorderFor<K> };
+/**
+ * Every instrument the gateway records (`recordedIn: 'gateway'`), keyed as in the catalog.
+ * Provider-recorded rows (`telemetryDropped`) are not here: the provider registers them itself.
+ */
+export type GatewayMetrics = { readonly [K in GatewayRecorderKey]: RecorderFor<K> };
 
 export interface GatewayMetricsOptions {
   /**
@@ -167,7 +176,7 @@ function observableRecorder(instrument: Observable, guard: AttributeGuard): unkn
 }
 
 /**
- * Creates every catalog instrument on `meter` and returns typed recorders:
+ * Creates every gateway-recorded catalog instrument (`GATEWAY_METRIC_DEFINITIONS`) on `meter` and returns typed recorders:
  *
  * ```ts
  * const metrics = createGatewayMetrics(getMeter('secure-mcp-gateway'));
@@ -180,6 +189,6 @@ function observableRecorder(instrument: Observable, guard: AttributeGuard): unkn
  */
 export function createGatewayMetrics(meter: Meter, options: GatewayMetricsOptions = {}): GatewayMetrics {
   const metrics: Record<string, unknown> = {};
-  for (const def of METRIC_DEFINITIONS) metrics[def.key] = createRecorder(meter, def, options);
+  for (const def of GATEWAY_METRIC_DEFINITIONS) metrics[def.key] = createRecorder(meter, def, options);
   return Object.freeze(metrics) as GatewayMetrics;
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { METRIC_DEFINITIONS, getMetricDefinition, prometheusNameOf } from '../src/index.ts';
+import { GATEWAY_METRIC_DEFINITIONS, METRIC_DEFINITIONS, getMetricDefinition, prometheusNameOf } from '../src/index.ts';
 import { repoRoot } from '../scripts/repo-root.ts';
 
 const SHARED_DESIGN = resolve(repoRoot(), '..', 'shared', 'DESIGN.md');
@@ -161,5 +161,24 @@ describe('the catalog table', () => {
       expect(d.description.length, d.name).toBeGreaterThan(10);
       expect(d.recordedBy.length, d.name).toBeGreaterThan(10);
     }
+  });
+
+  it("describes the timeout counters as the gateway's timeout manager records them", () => {
+    // cancelled = the caller gave up (client cancel or shutdown); an operation aborted at the fail
+    // level after timing out is timed out only, so the outcome counters add up to the ones that ended.
+    const cancelled = getMetricDefinition('timeoutOperationsCancelled');
+    expect(cancelled.description).toMatch(/client cancellation or gateway shutdown/);
+    expect(cancelled.recordedBy).toMatch(/notifications\/cancelled/);
+    expect(cancelled.recordedBy).toMatch(/shutting down/);
+    expect(cancelled.recordedBy).toMatch(/aborted at the fail level after a timeout count as timed out only/);
+    expect(getMetricDefinition('timeoutOperationsTimedOut').recordedBy).toMatch(/later aborted at the fail level/);
+    expect(getMetricDefinition('timeoutEscalationFail').recordedBy).toMatch(/counted as timed out, not cancelled/);
+  });
+
+  it("marks who records each row: the provider's self-monitoring counter, the gateway everything else", () => {
+    for (const d of METRIC_DEFINITIONS) {
+      expect(d.recordedIn, d.name).toBe(d.key === 'telemetryDropped' ? 'provider' : 'gateway');
+    }
+    expect(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key)).toEqual(METRIC_DEFINITIONS.map((d) => d.key).filter((k) => k !== 'telemetryDropped'));
   });
 });

@@ -17,9 +17,17 @@ beforeAll(async () => {
   const m = metrics as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>;
   for (const def of METRIC_DEFINITIONS) {
     const attrs = Object.fromEntries(def.attributes.map((k) => [k, `v_${k}`]));
+    if (def.recordedIn === 'provider') {
+      // Registered the way the provider does it (its own meter, same name, unit and description).
+      provider
+        .getMeter('provider-self-monitoring')
+        .createObservableCounter(def.name, { unit: def.unit, description: def.description })
+        .addCallback((result) => result.observe(3, attrs));
+      continue;
+    }
     const r = m[def.key]!;
     if (def.kind === 'histogram') r.record!(0.2, attrs);
-    else if (def.kind === 'observableGauge' || def.kind === 'observableCounter') r.addCallback!((observe: (v: number, a: object) => void) => observe(3, attrs));
+    else if (def.kind === 'observableGauge') r.addCallback!((observe: (v: number, a: object) => void) => observe(3, attrs));
     else r.add!(1, attrs);
   }
   const server = createServer((req, res) => {

@@ -3,7 +3,7 @@ import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { DiagLogger } from '@opentelemetry/api';
 import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { HistogramMetricData, MetricData } from '@opentelemetry/sdk-metrics';
-import { METRIC_DEFINITIONS, createGatewayMetrics } from '../src/index.ts';
+import { GATEWAY_METRIC_DEFINITIONS, METRIC_DEFINITIONS, createGatewayMetrics } from '../src/index.ts';
 
 // A pull reader: each collect() is one snapshot, like a Prometheus scrape.
 class CollectingReader extends MetricReader {
@@ -29,18 +29,18 @@ function setup(options?: Parameters<typeof createGatewayMetrics>[1]) {
 describe('createGatewayMetrics', () => {
   afterEach(() => diag.disable());
 
-  it('creates one instrument per catalog entry, with its unit, description and kind', async () => {
+  it('creates one instrument per gateway-recorded catalog entry, with its unit, description and kind', async () => {
     const { metrics, collect } = setup();
     const m = metrics as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>;
-    for (const def of METRIC_DEFINITIONS) {
+    for (const def of GATEWAY_METRIC_DEFINITIONS) {
       const r = m[def.key]!;
       if (def.kind === 'histogram') r.record!(1);
-      else if (def.kind === 'observableGauge' || def.kind === 'observableCounter') r.addCallback!((observe: (v: number) => void) => observe(1));
+      else if (def.kind === 'observableGauge') r.addCallback!((observe: (v: number) => void) => observe(1));
       else r.add!(1);
     }
     const data = await collect();
-    expect(data.map((d) => d.descriptor.name).sort()).toEqual(METRIC_DEFINITIONS.map((d) => d.name).sort());
-    for (const def of METRIC_DEFINITIONS) {
+    expect(data.map((d) => d.descriptor.name).sort()).toEqual(GATEWAY_METRIC_DEFINITIONS.map((d) => d.name).sort());
+    for (const def of GATEWAY_METRIC_DEFINITIONS) {
       const d = data.find((x) => x.descriptor.name === def.name)!;
       expect(d.descriptor.unit, def.name).toBe(def.unit);
       expect(d.descriptor.description, def.name).toBe(def.description);
@@ -53,9 +53,31 @@ describe('createGatewayMetrics', () => {
       }[def.kind];
       expect(d.dataPointType, def.name).toBe(expectedType);
       if (d.dataPointType === DataPointType.SUM) {
-        expect(d.isMonotonic, def.name).toBe(def.kind === 'counter' || def.kind === 'observableCounter');
+        expect(d.isMonotonic, def.name).toBe(def.kind === 'counter');
       }
     }
+  });
+
+  it('leaves provider-recorded rows to the provider: no second, empty instrument of that name', async () => {
+    const providerRows = METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'provider');
+    expect(providerRows.map((d) => d.key)).toEqual(['telemetryDropped']);
+    // GATEWAY_METRIC_DEFINITIONS is exactly the rest, in table order.
+    expect(GATEWAY_METRIC_DEFINITIONS).toEqual(METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'gateway'));
+    expect(GATEWAY_METRIC_DEFINITIONS.length + providerRows.length).toBe(METRIC_DEFINITIONS.length);
+
+    const { metrics, collect } = setup();
+    expect(Object.keys(metrics).sort()).toEqual(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key).sort());
+    expect('telemetryDropped' in metrics).toBe(false);
+    // Record every gateway instrument: the collection holds none of the provider's names.
+    const m = metrics as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>;
+    for (const def of GATEWAY_METRIC_DEFINITIONS) {
+      const r = m[def.key]!;
+      if (def.kind === 'histogram') r.record!(1);
+      else if (def.kind === 'observableGauge') r.addCallback!((observe: (v: number) => void) => observe(1));
+      else r.add!(1);
+    }
+    const names = (await collect()).map((d) => d.descriptor.name);
+    for (const def of providerRows) expect(names, def.name).not.toContain(def.name);
   });
 
   it('passes the catalog bucket boundaries to histograms as advice', async () => {
@@ -148,32 +170,6 @@ describe('createGatewayMetrics', () => {
     stop();
     stop(); // idempotent
     await find('enkrypt_active_sessions');
-    expect(calls).toBe(2);
-  });
-
-  it('observable counters report running totals, filter attributes and stop when removed', async () => {
-    const { metrics, find } = setup();
-    const drops = new Map([['traces|queue_full', 3]]);
-    let calls = 0;
-    const stop = metrics.telemetryDropped.addCallback((observe) => {
-      calls++;
-      for (const [k, v] of drops) {
-        const [signal, reason] = k.split('|');
-        observe(v, { signal, reason, endpoint: 'https://collector:4317' } as { signal: string; reason: string });
-      }
-    });
-    const points = async () => (await find('enkrypt_telemetry_dropped_total'))?.dataPoints.map((p) => [p.attributes, p.value]);
-    expect(await points()).toEqual([[{ signal: 'traces', reason: 'queue_full' }, 3]]);
-    drops.set('traces|queue_full', 5);
-    drops.set('logs|export_failed', 2);
-    expect(await points()).toEqual([
-      [{ signal: 'traces', reason: 'queue_full' }, 5],
-      [{ signal: 'logs', reason: 'export_failed' }, 2],
-    ]);
-    expect(calls).toBe(2);
-    stop();
-    stop(); // idempotent
-    await find('enkrypt_telemetry_dropped_total');
     expect(calls).toBe(2);
   });
 

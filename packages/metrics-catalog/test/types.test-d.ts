@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Meter } from '@opentelemetry/api';
-import { createGatewayMetrics } from '../src/index.ts';
-import type { AllowedAttributeKey, GatewayMetricKey, MetricAttributes } from '../src/index.ts';
+import { GATEWAY_METRIC_DEFINITIONS, createGatewayMetrics } from '../src/index.ts';
+import type { AllowedAttributeKey, GatewayMetricKey, GatewayMetrics, GatewayRecorderKey, MetricAttributes } from '../src/index.ts';
 
 declare const meter: Meter;
 const metrics = createGatewayMetrics(meter);
@@ -17,8 +17,6 @@ describe('attribute allow-lists at compile time', () => {
     metrics.mcpServerOperationDuration.record(0.2, { 'mcp.method.name': 'tools/call', 'network.transport': 'pipe' });
     const stop = metrics.activeSessions.addCallback((observe) => observe(3, { transport: 'http' }));
     expectTypeOf(stop).toEqualTypeOf<() => void>();
-    const stopDrops = metrics.telemetryDropped.addCallback((observe) => observe(7, { signal: 'traces', reason: 'queue_full' }));
-    expectTypeOf(stopDrops).toEqualTypeOf<() => void>();
   });
 
   it('rejects keys outside the allow-list', () => {
@@ -36,10 +34,8 @@ describe('attribute allow-lists at compile time', () => {
     metrics.toolCallDuration.add(1);
     // @ts-expect-error gauges are observable only
     metrics.activeSessions.add(1);
-    // @ts-expect-error drop counts carry signal and reason only, never the endpoint
-    metrics.telemetryDropped.addCallback((observe) => observe(1, { signal: 'logs', endpoint: 'x' }));
-    // @ts-expect-error observable counters are observable only
-    metrics.telemetryDropped.add(1);
+    // @ts-expect-error the provider records telemetry drops; the gateway has no recorder for them
+    metrics.telemetryDropped;
     // @ts-expect-error no such recorder
     metrics.notAMetric.add(1);
   });
@@ -85,5 +81,12 @@ describe('attribute allow-lists at compile time', () => {
       | 'telemetryDropped'
       | 'mcpServerOperationDuration' | 'mcpClientOperationDuration'
     >();
+  });
+
+  it('gives createGatewayMetrics only the gateway-recorded keys (the provider records telemetryDropped)', () => {
+    expectTypeOf<GatewayRecorderKey>().toEqualTypeOf<Exclude<GatewayMetricKey, 'telemetryDropped'>>();
+    expectTypeOf<keyof GatewayMetrics>().toEqualTypeOf<GatewayRecorderKey>();
+    expectTypeOf<(typeof GATEWAY_METRIC_DEFINITIONS)[number]['recordedIn']>().toEqualTypeOf<'gateway'>();
+    expectTypeOf<(typeof GATEWAY_METRIC_DEFINITIONS)[number]['key']>().toEqualTypeOf<GatewayRecorderKey>();
   });
 });

@@ -19,27 +19,74 @@ export interface LineSink {
   write(line: string): void;
   close(): void;
   readonly description: string;
+  /** Lines not written: the stream's buffer was over its cap (nobody reads stderr) or a write failed. */
+  readonly dropped: number;
+}
+
+/**
+ * Past this many bytes buffered in the stderr stream, mirror lines are dropped (and counted) until
+ * it drains: on POSIX, Node buffers writes to a full pipe without bound, so a client that pipes
+ * stderr and never reads it would otherwise grow the host's memory forever.
+ */
+export const MIRROR_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export interface LineSinkOptions {
+  /** Called once, on the first dropped line, with why (the caller reports it). */
+  onFirstDrop?(reason: string): void;
+  /** The stream behind `stderr` (default process.stderr). */
+  stderr?: NodeJS.WritableStream & { readonly writableLength: number };
+  /** Cap of bytes buffered in that stream (default MIRROR_MAX_BUFFERED_BYTES). */
+  maxBufferedBytes?: number;
+}
+
+function stderrSink(options: LineSinkOptions): LineSink {
+  const stream = options.stderr ?? process.stderr;
+  const cap = options.maxBufferedBytes ?? MIRROR_MAX_BUFFERED_BYTES;
+  let dropped = 0;
+  let paused = false;
+  const resume = (): void => {
+    paused = false;
+  };
+  const drop = (): void => {
+    dropped += 1;
+    if (dropped === 1) options.onFirstDrop?.(`stderr is not being read: over ${cap} bytes are waiting in its buffer`);
+  };
+  return {
+    write: (line) => {
+      try {
+        if (paused) {
+          // 'drain' ends the pause; an empty buffer too, should that event have been missed.
+          if (stream.writableLength > 0) return drop();
+          paused = false;
+          stream.removeListener('drain', resume);
+        }
+        if (stream.writableLength >= cap) {
+          paused = true;
+          stream.once('drain', resume);
+          return drop();
+        }
+        stream.write(line);
+      } catch {
+        // a closed stderr must not crash the host
+      }
+    },
+    close: () => {
+      stream.removeListener('drain', resume);
+    },
+    description: 'stderr',
+    get dropped() {
+      return dropped;
+    },
+  };
 }
 
 /** `stderr`, `none`, or a file path (appended; relative to `baseDir`). Never stdout. */
-export function createLineSink(spec: string, baseDir: string): LineSink {
+export function createLineSink(spec: string, baseDir: string, options: LineSinkOptions = {}): LineSink {
   const lower = spec.toLowerCase();
   if (lower === 'none' || lower === 'off' || lower === 'false') {
-    return { write: () => {}, close: () => {}, description: 'none' };
+    return { write: () => {}, close: () => {}, description: 'none', dropped: 0 };
   }
-  if (lower === 'stderr') {
-    return {
-      write: (line) => {
-        try {
-          process.stderr.write(line);
-        } catch {
-          // a closed stderr must not crash the host
-        }
-      },
-      close: () => {},
-      description: 'stderr',
-    };
-  }
+  if (lower === 'stderr') return stderrSink(options);
   if (lower === 'stdout' || lower === '/dev/stdout' || lower === '-') {
     throw new Error(
       'opentelemetry telemetry: plugins.telemetry.config.log_mirror cannot be stdout (it may carry the MCP protocol); ' +
@@ -57,14 +104,20 @@ export function createLineSink(spec: string, baseDir: string): LineSink {
         `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
+  let dropped = 0;
   return {
     // Synchronous appends: a line is on disk when the call returns, also on a crash right after.
+    // Nothing is buffered in memory, so no cap is needed here.
     write: (line) => {
       if (fd === undefined) return;
       try {
         writeSync(fd, line);
-      } catch {
+      } catch (error) {
         // disk full or closed: logging must not throw into the host
+        dropped += 1;
+        if (dropped === 1) {
+          options.onFirstDrop?.(`cannot write to ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        }
       }
     },
     close: () => {
@@ -77,6 +130,9 @@ export function createLineSink(spec: string, baseDir: string): LineSink {
       fd = undefined;
     },
     description: path,
+    get dropped() {
+      return dropped;
+    },
   };
 }
 

@@ -42,11 +42,11 @@ import {
   type ProviderStats,
   type TelemetryLogger,
 } from '@secure-mcp-gateway/telemetry-core';
-import { parseProviderConfig, type OpenTelemetryProviderConfig } from './config';
+import { parseProviderConfig, resolveExportTimeoutMs, type OpenTelemetryProviderConfig } from './config';
 import { checkEndpoint, resolveEndpoint, type Endpoint, type Signal } from './endpoint';
 import { BatchQueue, exportBatch, RetryGate, type BatchExporter } from './export';
 import { GRPC_PATHS, GrpcOtlpExporter } from './grpc';
-import { createLineSink, createLogger, writeRecord, type LogPipeline } from './logger';
+import { createLineSink, createLogger, writeRecord, type LineSink, type LogPipeline } from './logger';
 import { buildResource } from './resource';
 import { peerDependencies, version } from '../package.json';
 
@@ -72,6 +72,8 @@ export interface OpenTelemetryStats extends ProviderStats {
   readonly exportedMetricBatches: number;
   readonly queuedSpans: number;
   readonly queuedLogRecords: number;
+  /** Mirror lines not written: stderr's buffer was over its cap (nobody reads it) or the file write failed. */
+  readonly droppedMirrorLines: number;
   /** The bound port of the Prometheus scrape endpoint (also when configured as 0); undefined without one. */
   readonly prometheusPort: number | undefined;
 }
@@ -198,20 +200,50 @@ function createExporters(endpoint: Endpoint, ctx: ProviderContext, config: OpenT
 
 /** Builds a running provider instance. Throws (with the config key named) on unusable settings. */
 export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: ProviderContext): Promise<OpenTelemetryProviderInstance> {
-  const config = normaliseConfig(rawConfig);
+  const parsed = normaliseConfig(rawConfig);
+  const config: OpenTelemetryProviderConfig = { ...parsed, exportTimeoutMs: resolveExportTimeoutMs(parsed.exportTimeoutMs, ctx.env) };
+  const endpoint = config.otlpExport ? resolveEndpoint(ctx.settings, ctx.configDir) : undefined;
+  const sink = createLineSink(config.logMirror, ctx.configDir, {
+    onFirstDrop: (reason) =>
+      ctx.diagnostics.warn('telemetry log mirror is dropping JSON lines (counted in stats().droppedMirrorLines)', {
+        log_mirror: config.logMirror,
+        reason,
+        hint: 'read the process\'s stderr, or set plugins.telemetry.config.log_mirror to a file path or "none"',
+      }),
+  });
+  // What a later step (e.g. binding prometheus_port) fails after must not leak: the mirror file,
+  // exporters and servers made so far are released before the error reaches the caller.
+  const disposers: Array<() => unknown> = [() => sink.close()];
+  try {
+    return await assembleInstance(config, ctx, endpoint, sink, disposers);
+  } catch (error) {
+    await Promise.allSettled(disposers.reverse().map((dispose) => attempt(dispose)));
+    throw error;
+  }
+}
+
+async function assembleInstance(
+  config: OpenTelemetryProviderConfig,
+  ctx: ProviderContext,
+  endpoint: Endpoint | undefined,
+  sink: LineSink,
+  disposers: Array<() => unknown>,
+): Promise<OpenTelemetryProviderInstance> {
   const { settings, diagnostics } = ctx;
   const otlp = config.otlpExport;
-  const endpoint = otlp ? resolveEndpoint(settings, ctx.configDir) : undefined;
   const display = endpoint?.display ?? 'none (otlp_export is false)';
-  const sink = createLineSink(config.logMirror, ctx.configDir);
 
   ensureContextManager();
   registerPropagator();
 
   const resource = buildResource(ctx);
   const exporters = endpoint ? createExporters(endpoint, ctx, config) : undefined;
+  if (exporters) {
+    disposers.push(() => exporters.traces.shutdown(), () => exporters.logs.shutdown(), () => exporters.metrics.shutdown());
+  }
   const retryGrpc = endpoint?.protocol === 'grpc';
   const gate = new RetryGate();
+  disposers.push(() => gate.close());
 
   const counts = {
     droppedSpans: 0,
@@ -286,6 +318,7 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
       protocol: endpoint?.protocol,
       items,
       failed_exports_total: counts.failedExports,
+      export_timeout_ms: config.exportTimeoutMs,
       error: errorText(result.error),
     };
     if (!claimWarning(`fail:${signal}`, FAILURE_WARNING_INTERVAL_MS)) return;
@@ -341,6 +374,7 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
     shutdown: () => Promise.resolve(),
   };
   const loggerProvider = new LoggerProvider({ resource, processors: otlp ? [logProcessor] : [] });
+  disposers.push(() => tracerProvider.shutdown(), () => loggerProvider.shutdown());
   let logsOpen = true;
   const otelLoggers = new Map<string, ReturnType<LoggerProvider['getLogger']>>();
   const pipeline: LogPipeline = {
@@ -403,15 +437,24 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Prometheus metrics are served at /metrics\n');
     });
     const server = prometheusServer;
+    disposers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
     try {
       prometheusPort = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(settings.prometheusPort, config.prometheusHost, () => resolve((server.address() as AddressInfo).port));
       });
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
       throw new Error(
         `opentelemetry telemetry: cannot serve Prometheus metrics on ${config.prometheusHost}:${settings.prometheusPort} ` +
-          `(plugins.telemetry.config.prometheus_port): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          `(plugins.telemetry.config.prometheus_port): ${code ?? (error as Error).message}` +
+          (code === 'EADDRINUSE' ? '; the port is in use: choose a free one, or 0 for any free port' : ''),
       );
     }
     server.unref(); // a scrape endpoint must not keep the host alive
@@ -424,11 +467,12 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
     // a view without an aggregation keeps the default one, which honours bucket advice.
     views: [{ instrumentName: '*', aggregationCardinalityLimit: config.metricCardinalityLimit }],
   });
+  disposers.push(() => meterProvider.shutdown());
   // Self-monitoring: what was lost, so a dashboard can alert on it.
   meterProvider
     .getMeter(PACKAGE_NAME, PACKAGE_VERSION)
     .createObservableCounter('enkrypt_telemetry_dropped_total', {
-      description: 'Telemetry items the OpenTelemetry provider dropped (queue full, shutdown) or failed to export.',
+      description: 'Telemetry items the OpenTelemetry provider dropped (queue full, shutdown, unwritable log mirror) or failed to export.',
       unit: '{item}',
     })
     .addCallback((observe) => {
@@ -436,6 +480,7 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
         const [signal, reason] = key.split('|');
         observe.observe(value, { signal, reason });
       }
+      if (sink.dropped > 0) observe.observe(sink.dropped, { signal: 'log_mirror', reason: 'not_written' });
     });
 
   // ---- lifecycle ----
@@ -481,6 +526,7 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
     ...counts,
     queuedSpans: spanQueue.size,
     queuedLogRecords: logQueue.size,
+    droppedMirrorLines: sink.dropped,
     prometheusPort,
   });
 

@@ -48,7 +48,11 @@ export function settings(overrides: Partial<TelemetrySettings> = {}): TelemetryS
 }
 
 /** Creates an instance as core would (config through the provider's configSchema). */
-export async function start(overrides: Partial<TelemetrySettings>, config: Record<string, unknown> = {}): Promise<Started> {
+export async function start(
+  overrides: Partial<TelemetrySettings>,
+  config: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Promise<Started> {
   const dir = tempDir();
   const logFile = join(dir, 'mirror.jsonl');
   const raw = { log_mirror: logFile, ...config };
@@ -61,7 +65,7 @@ export async function start(overrides: Partial<TelemetrySettings>, config: Recor
     settings: settings(overrides),
     stdoutReserved: true,
     configDir: dir,
-    env: {},
+    env,
     diagnostics: { debug: () => {}, warn: record('WARN'), error: record('ERROR') },
     serviceVersion: '9.8.7',
   };

@@ -5,8 +5,15 @@ import { cleanup, start } from './helpers';
 
 afterEach(async () => {
   vi.restoreAllMocks();
+  // undo fakeBufferedBytes: the stream's own getter (on its prototype) shows again
+  delete (process.stderr as { writableLength?: number }).writableLength;
   await cleanup();
 });
+
+/** Makes process.stderr report `bytes()` waiting in its buffer, as when nobody reads the pipe. */
+function fakeBufferedBytes(bytes: () => number): void {
+  Object.defineProperty(process.stderr, 'writableLength', { configurable: true, get: bytes });
+}
 
 function capture(stream: NodeJS.WriteStream): string[] {
   const lines: string[] = [];
@@ -46,4 +53,39 @@ it('rejects provider keys of the wrong type with their path, and ignores unknown
     [['export_timeout_ms'], 'must be a positive integer, got "soon"'],
   ]);
   expect((await configSchema['~standard'].validate({ url: 'http://x:4317', some_other_key: 1 })).issues).toBeUndefined();
+});
+
+it('drops and counts stderr mirror lines while over 1 MiB waits unread in stderr, warns once, and resumes once it drains', async () => {
+  const stderr = capture(process.stderr);
+  let buffered = 0;
+  fakeBufferedBytes(() => buffered);
+  const { instance, warnings } = await start({ url: 'http://127.0.0.1:1' }, { log_mirror: 'stderr', otlp_export: false });
+  const logger = instance.logger('gateway');
+  const written = (event: string) => stderr.filter((line) => line.includes(`"event":"${event}"`)).length;
+
+  buffered = 1024 * 1024 - 1;
+  logger.info('below the cap');
+  expect(written('below the cap')).toBe(1);
+
+  buffered = 1024 * 1024;
+  for (let i = 0; i < 5; i += 1) logger.info('over the cap');
+  expect(written('over the cap')).toBe(0);
+  expect(instance.stats().droppedMirrorLines).toBe(5);
+
+  // Still paused while anything is buffered, even below the cap: it waits for the drain.
+  buffered = 10_000;
+  logger.info('not drained yet');
+  expect(written('not drained yet')).toBe(0);
+
+  buffered = 0;
+  process.stderr.emit('drain');
+  logger.info('after the drain');
+  expect(written('after the drain')).toBe(1);
+
+  buffered = 2 * 1024 * 1024;
+  logger.info('over the cap again');
+  expect(instance.stats().droppedMirrorLines).toBe(7);
+  const mirrorWarnings = warnings.filter((w) => w.includes('log mirror is dropping'));
+  expect(mirrorWarnings).toHaveLength(1);
+  expect(mirrorWarnings[0]).toContain('stderr is not being read');
 });

@@ -1,7 +1,10 @@
 // The Prometheus scrape endpoint, for users without a collector.
+import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import * as net from 'node:net';
+import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { reservePort } from '@secure-mcp-gateway/otlp-test-receiver';
-import { cleanup, start } from './helpers';
+import { cleanup, start, tempDir } from './helpers';
 
 afterEach(cleanup);
 
@@ -30,12 +33,47 @@ it('serves metrics for Prometheus on prometheus_port (0 = a free port, reported 
   await expect(fetch(`http://127.0.0.1:${instance.prometheusPort}/metrics`)).rejects.toThrow();
 });
 
-it('reports an occupied prometheus_port clearly', async () => {
-  const { instance } = await start({ url: 'http://127.0.0.1:4317', prometheusPort: 0 }, { shutdown_timeout_ms: 1000 });
-  await expect(start({ url: 'http://127.0.0.1:4317', prometheusPort: instance.prometheusPort })).rejects.toThrow(
-    /cannot serve Prometheus metrics on 127\.0\.0\.1:\d+ \(plugins\.telemetry\.config\.prometheus_port\): EADDRINUSE/,
-  );
-});
+/** This process's open file descriptors that point at `file` (Linux /proc). */
+function openDescriptorsOf(file: string): string[] {
+  const target = realpathSync(file);
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === target;
+    } catch {
+      return false; // closed meanwhile
+    }
+  });
+}
+
+it.skipIf(!existsSync('/proc/self/fd'))(
+  'an occupied prometheus_port fails create with the port named, and leaves the log mirror file closed',
+  async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const logFile = join(tempDir(), 'mirror.jsonl');
+      // The probe sees the mirror's descriptor while an instance holds it...
+      const ok = await start({ url: 'http://127.0.0.1:4317' }, { log_mirror: logFile, shutdown_timeout_ms: 1000 });
+      expect(openDescriptorsOf(logFile)).toHaveLength(1);
+      await ok.instance.shutdown();
+      expect(openDescriptorsOf(logFile)).toEqual([]);
+
+      // ...and none is left behind when create fails at the Prometheus step, after opening it.
+      await expect(
+        start({ url: 'http://127.0.0.1:4317', prometheusPort: port }, { log_mirror: logFile, shutdown_timeout_ms: 1000 }),
+      ).rejects.toThrow(
+        new RegExp(
+          `cannot serve Prometheus metrics on 127\\.0\\.0\\.1:${port} \\(plugins\\.telemetry\\.config\\.prometheus_port\\): EADDRINUSE; the port is in use`,
+        ),
+      );
+      expect(existsSync(logFile)).toBe(true);
+      expect(openDescriptorsOf(logFile)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  },
+);
 
 it('caps the series per instrument at metric_cardinality_limit', async () => {
   const { instance } = await start({ url: 'http://127.0.0.1:4317', prometheusPort: 0 }, { metric_cardinality_limit: 5, shutdown_timeout_ms: 1000 });

@@ -20,6 +20,7 @@ describe.each(['http/protobuf', 'grpc'] as const)('resilience over %s', (protoco
 
   it('retries exports the receiver answers with 503/UNAVAILABLE and 429/RESOURCE_EXHAUSTED', async () => {
     const r = await receiver({ behaviour: 'unavailable' });
+    // Default settings: a 503/429 must be retried without any tuning.
     const { instance } = await start({ url: urlOf(r), protocol });
     const tracer = instance.tracer('retry');
 
@@ -101,3 +102,4 @@ describe.each(['http/protobuf', 'grpc'] as const)('resilience over %s', (protoco
     expect(r.spans).toEqual([]);
   });
 });
+

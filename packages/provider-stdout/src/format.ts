@@ -1,6 +1,13 @@
 import type { LogFields, LogLevel } from '@secure-mcp-gateway/telemetry-core';
 import { IsoClock, type Serializer } from './serialize';
 
+/**
+ * The record's own keys. Bound context and fields cannot overwrite them (docs/architecture.md,
+ * core's formatLogRecord): such keys are left out of the line, so a caller's `{ level: 'DEBUG' }`
+ * or `{ trace_id: '…' }` cannot make an ERROR read as DEBUG or tie it to another trace.
+ */
+export const RECORD_KEYS: ReadonlySet<string> = new Set(['time', 'level', 'logger', 'event', 'trace_id', 'span_id']);
+
 /** Level order used to index pre-rendered per-level text. */
 export const LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 
@@ -128,7 +135,7 @@ export class PrettyFormat implements LineFormat {
     let text = '';
     let stacks = '';
     for (const key in fields) {
-      if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
+      if (!Object.prototype.hasOwnProperty.call(fields, key) || this.s.isReservedKey(key)) continue;
       const label = ' ' + this.paint(DIM, this.text(key) + '=');
       if (this.s.isSecretKey(key)) {
         text += label + this.s.redacted;

@@ -16,7 +16,7 @@ import {
   type TelemetryProvider,
 } from '@secure-mcp-gateway/telemetry-core';
 import { parseStdoutConfig, stdoutConfigSchema, type StdoutProviderConfig } from './config';
-import { JsonFormat, LEVELS, PrettyFormat, type LineFormat } from './format';
+import { JsonFormat, LEVELS, PrettyFormat, RECORD_KEYS, type LineFormat } from './format';
 import { Serializer } from './serialize';
 import { FdSink } from './sink';
 import { CORE_RANGE, VERSION } from './version';
@@ -207,7 +207,12 @@ function create(rawConfig: StdoutProviderConfig, ctx: ProviderContext): Provider
   const onError = (message: string): void => output?.reportFailure(message);
   const sink = openSink(config, ctx, onError);
   const pretty = config.format === 'pretty' || (config.format === 'auto' && sink.isTTY);
-  const serializer = new Serializer({ maxStringLength: config.maxStringLength, isSecretKey, redacted: REDACTED });
+  const serializer = new Serializer({
+    maxStringLength: config.maxStringLength,
+    isSecretKey,
+    redacted: REDACTED,
+    reservedKeys: RECORD_KEYS,
+  });
   const format: LineFormat = pretty
     ? new PrettyFormat(serializer, colourWanted(ctx.env, sink.isTTY))
     : new JsonFormat(serializer);

@@ -20,6 +20,8 @@ export interface SerializerOptions {
   readonly isSecretKey: (key: string) => boolean;
   /** What a secret value is replaced with (core's `REDACTED`). */
   readonly redacted: string;
+  /** Top-level keys `members()` leaves out (the line's own keys, which fields must not forge). */
+  readonly reservedKeys?: ReadonlySet<string>;
 }
 
 function needsEscape(s: string): boolean {
@@ -53,7 +55,8 @@ export class Serializer {
   private readonly isSecret: (key: string) => boolean;
   readonly redacted: string;
   private readonly redactedJson: string;
-  /** key -> `,"key":` (or the whole `,"key":"[REDACTED]"` member when the key is secret). */
+  private readonly reserved: ReadonlySet<string>;
+  /** key -> `,"key":` (or the whole `,"key":"[REDACTED]"` member when the key is secret, or '' when reserved). */
   private readonly keyCache = new Map<string, string>();
   private readonly secretCache = new Map<string, boolean>();
 
@@ -62,6 +65,12 @@ export class Serializer {
     this.isSecret = options.isSecretKey;
     this.redacted = options.redacted;
     this.redactedJson = JSON.stringify(options.redacted);
+    this.reserved = options.reservedKeys ?? new Set();
+  }
+
+  /** True for the keys `members()` and pretty key=value pairs leave out. */
+  isReservedKey(key: string): boolean {
+    return this.reserved.has(key);
   }
 
   /** JSON string literal for `s`, cut to `maxStringLength` with a marker. */
@@ -103,6 +112,7 @@ export class Serializer {
   /**
    * `,"k1":v1,"k2":v2...` for the own enumerable string keys of `fields` (empty string when none).
    * A leading comma so callers can append it straight after their fixed members.
+   * Reserved keys are skipped: a duplicate key would win in JSON.parse and forge the record.
    */
   members(fields: object): string {
     let out = '';
@@ -110,10 +120,14 @@ export class Serializer {
       if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
       let prefix = this.keyCache.get(key);
       if (prefix === undefined) {
-        prefix = this.isSecretKey(key) ? ',' + this.string(key) + ':' + this.redactedJson : ',' + this.string(key) + ':';
+        prefix = this.reserved.has(key)
+          ? ''
+          : this.isSecretKey(key)
+            ? ',' + this.string(key) + ':' + this.redactedJson
+            : ',' + this.string(key) + ':';
         if (this.keyCache.size < MAX_CACHED_KEYS) this.keyCache.set(key, prefix);
       }
-      // A secret key's prefix already holds its redacted value.
+      // Decided once per key (cached): a reserved key's prefix is '', a secret key's holds its redacted value.
       if (prefix.charCodeAt(prefix.length - 1) !== 58 /* ':' */) {
         out += prefix;
         continue;

@@ -1,11 +1,14 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isatty } from 'node:tty';
 
 /** Lines are gathered and written in one `writeSync` once this many UTF-16 units are queued. */
 const FLUSH_AT = 16 * 1024;
-/** A non-blocking pipe that stays full this long (ms) makes us drop the batch rather than hang. */
-const EAGAIN_GIVE_UP_MS = 2000;
+/**
+ * A non-blocking pipe that stays full this long (ms, by the clock) is given up on: the batch is
+ * dropped, and later flushes try once without waiting until a write goes through again.
+ */
+const STALL_GIVE_UP_MS = 100;
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 function sleepMs(ms: number): void {
@@ -32,6 +35,10 @@ export class FdSink {
   private queued = 0;
   private scheduled = false;
   private closed = false;
+  /** Set when a full pipe was given up on: flushes then drop rather than wait, until one goes through. */
+  private stalled = false;
+  /** The unwritten rest of a line a full pipe cut short; written first, so the stream stays line-parseable. */
+  private tail: Buffer | undefined;
   private readonly flushSoon = (): void => {
     this.scheduled = false;
     this.flush();
@@ -48,10 +55,12 @@ export class FdSink {
   }
 
   static stdout(onError: (message: string) => void): FdSink {
+    nonBlockingIfPipe(1);
     return new FdSink(1, false, 'stdout', onError);
   }
 
   static stderr(onError: (message: string) => void): FdSink {
+    nonBlockingIfPipe(2);
     return new FdSink(2, false, 'stderr', onError);
   }
 
@@ -114,29 +123,94 @@ export class FdSink {
   }
 
   private writeAll(data: string, lines: number): void {
-    const bytes = Buffer.from(data, 'utf8');
-    let offset = 0;
-    let waitedMs = 0;
-    while (offset < bytes.length) {
-      try {
-        offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN' && waitedMs < EAGAIN_GIVE_UP_MS) {
-          // A non-blocking pipe is full: wait for the reader rather than lose lines.
+    // Once a full pipe has been given up on nothing waits for it: one try per flush until one goes through.
+    let giveUpAt = this.stalled ? 0 : Number.NaN; // NaN: no wait begun in this flush
+    let code: string | undefined;
+    const send = (bytes: Buffer): number => {
+      let offset = 0;
+      while (offset < bytes.length) {
+        try {
+          offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
+        } catch (error) {
+          code = (error as NodeJS.ErrnoException).code ?? String(error);
+          if (code !== 'EAGAIN') return offset;
+          // A non-blocking pipe is full: wait briefly for the reader rather than lose lines at once.
+          const now = performance.now();
+          if (Number.isNaN(giveUpAt)) giveUpAt = now + STALL_GIVE_UP_MS;
+          if (now >= giveUpAt) return offset;
           sleepMs(1);
-          waitedMs++;
-          continue;
         }
-        this.counters.failedWrites++;
-        this.counters.droppedLines += lines;
-        this.onError(
-          `writing ${lines} log line(s) to ${this.description} failed (${code ?? String(error)}); they were dropped`,
-        );
+      }
+      return offset;
+    };
+
+    if (this.tail !== undefined) {
+      const done = send(this.tail);
+      if (done < this.tail.length) {
+        this.tail = this.tail.subarray(done);
+        this.fail(lines, code);
         return;
       }
+      this.tail = undefined;
+      // That line was counted as dropped when it was cut; it is whole now.
+      if (this.counters.droppedLines > 0) {
+        this.counters.droppedLines--;
+        this.counters.linesWritten++;
+      }
     }
-    this.counters.linesWritten += lines;
+    const bytes = Buffer.from(data, 'utf8');
+    const done = send(bytes);
+    if (done === bytes.length) {
+      this.counters.linesWritten += lines;
+      this.stalled = false;
+      return;
+    }
+    // Lines that went out whole count as written (exact for JSON; a multi-line pretty record may count
+    // for more than one); the rest, the line cut short included, are dropped.
+    let whole = 0;
+    let end = -1;
+    for (let nl = bytes.indexOf(10); nl !== -1 && nl < done; nl = bytes.indexOf(10, nl + 1)) {
+      whole++;
+      end = nl;
+    }
+    if (whole > lines) whole = lines;
+    if (done > end + 1) {
+      const nl = bytes.indexOf(10, done);
+      // A copy, so the whole batch is not kept alive for its last line.
+      this.tail = Buffer.from(bytes.subarray(done, nl === -1 ? bytes.length : nl + 1));
+    }
+    this.counters.linesWritten += whole;
+    this.fail(lines - whole, code);
+  }
+
+  private fail(lines: number, code: string | undefined): void {
+    this.counters.failedWrites++;
+    this.counters.droppedLines += lines;
+    if (code === 'EAGAIN') {
+      if (this.stalled) return; // already reported for this stall
+      this.stalled = true;
+      this.onError(
+        `${this.description} is not being read (pipe full for ${STALL_GIVE_UP_MS} ms): ` +
+          'dropping log lines until it drains; stats().droppedLogRecords counts them',
+      );
+      return;
+    }
+    this.onError(`writing ${lines} log line(s) to ${this.description} failed (${code ?? 'unknown'}); they were dropped`);
+  }
+}
+
+/**
+ * A pipe or socket on fd 1/2 stays blocking until Node opens its own stream on it, and a blocking
+ * pipe nobody reads would hang `writeSync` (and the host) for good. Opening process.stdout/stderr
+ * makes it non-blocking, as any console.log would, so a full pipe answers EAGAIN and lines drop instead.
+ */
+function nonBlockingIfPipe(fd: 1 | 2): void {
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFIFO() && !stat.isSocket()) return;
+    void (fd === 1 ? process.stdout : process.stderr);
+  } catch {
+    // no such fd or no stream for it: writes report their own errors
   }
 }
 

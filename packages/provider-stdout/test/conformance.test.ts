@@ -14,6 +14,8 @@ describeProviderConformance(stdoutProvider, {
   it,
   harness: {
     config: { destination: logFile, format: 'auto', url: 'http://localhost:4317', service_name: 'conformance' },
+    // The stdout check runs with the riskiest destination: stdoutReserved must still keep every byte off stdout.
+    stdoutCheckConfig: { destination: 'stdout', format: 'json' },
     readLogs: () =>
       existsSync(logFile)
         ? readFileSync(logFile, 'utf8')

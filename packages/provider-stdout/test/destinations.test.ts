@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -193,7 +193,7 @@ describe('stdout reserved (MCP over stdio)', () => {
             resolve();
           }
         };
-        proc.stdout.on('data', check);
+        proc.stdout!.on('data', check);
         check();
       });
     }
@@ -212,5 +212,77 @@ describe('stdout reserved (MCP over stdio)', () => {
     expect(logs.filter((l) => l.event === 'request')).toHaveLength(requests);
     expect(logs.filter((l) => l.event === 'handling request')).toHaveLength(requests * 50);
     expect(logs.at(-1)).toMatchObject({ event: 'stdin closed' });
+  });
+});
+
+describe('a destination pipe nobody reads', () => {
+  const fixture = join(here, 'fixtures', 'stalled-pipe.mjs');
+
+  it('drops and counts lines instead of stalling every flush, reports once, and resumes with whole lines once drained', async () => {
+    // The child's stderr is a real pipe (a FIFO, as a shell or Python's subprocess gives) that this
+    // process holds open for reading but does not read until phase 1 is over.
+    const fifo = join(mkdtempSync(join(tmp, 'fifo-')), 'stderr.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY);
+    // The spawn timeout kills a child that hangs on a blocking full pipe (as it did before the fix).
+    const proc = spawn(process.execPath, [fixture], { cwd: packageDir, stdio: ['pipe', 'pipe', writer], timeout: 18_000 });
+    closeSync(writer);
+    let stdout = '';
+    let stderr = '';
+    let draining: ReturnType<typeof setInterval> | undefined;
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    const report = (phase: string) =>
+      new Promise<Record<string, any>>((resolve, reject) => {
+        const check = (): void => {
+          const line = stdout.split('\n').find((l) => l.includes(`"phase":"${phase}"`));
+          if (line) resolve(JSON.parse(line));
+        };
+        proc.stdout!.on('data', check);
+        void exited.then(() => {
+          check();
+          reject(new Error(`child exited before reporting "${phase}"; stdout: ${stdout}`));
+        });
+      });
+    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    try {
+      const flooded = await report('flooded');
+      const { stats, diagnostics, logged, elapsedMs } = flooded;
+      // Before the fix each of the 40 flushes waited ~2 s on the full pipe (or hung for good); the bound is generous.
+      expect(elapsedMs).toBeLessThan(5_000);
+      expect(stats.droppedLogRecords).toBeGreaterThan(0);
+      expect(stats.linesWritten).toBeGreaterThan(0);
+      expect(stats.linesWritten + stats.droppedLogRecords).toBe(logged);
+      const errors = diagnostics.filter((d: { level: string }) => d.level === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0].message).toMatch(/stderr is not being read .*dropping log lines/);
+
+      const buf = Buffer.alloc(64 * 1024);
+      const decoder = new TextDecoder();
+      draining = setInterval(() => {
+        try {
+          for (let n = readSync(reader, buf); n > 0; n = readSync(reader, buf)) stderr += decoder.decode(buf.subarray(0, n), { stream: true });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        }
+      }, 5);
+      proc.stdin!.write('drain\n');
+      const drained = await report('drained');
+      expect(await exited).toBe(0);
+      expect(drained.stats.linesWritten).toBeGreaterThan(stats.linesWritten);
+      expect(drained.stats.linesWritten + drained.stats.droppedLogRecords).toBe(logged + drained.attempts + 5);
+      // One report for the whole episode.
+      expect(drained.diagnostics.filter((d: { level: string }) => d.level === 'error')).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 50)); // the last reads
+      // Every line that reached the pipe is whole (a line the full pipe cut short was finished first),
+      // and the counters agree with what arrived.
+      const lines = jsonLines(stderr);
+      expect(lines).toHaveLength(drained.stats.linesWritten);
+      expect(lines.filter((l) => l.event === 'recovered').map((l) => l.i)).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      clearInterval(draining);
+      proc.kill();
+      closeSync(reader);
+    }
   });
 });

@@ -162,3 +162,62 @@ describe('pretty format', () => {
     expect(text).not.toMatch(ANSI);
   });
 });
+
+// The record's own keys are the record's: bound context and fields cannot forge them (core's formatLogRecord rule).
+describe('record keys cannot be overwritten by context or fields', () => {
+  const RECORD_KEYS = ['time', 'level', 'logger', 'event', 'trace_id', 'span_id'];
+  const spoof = { time: 'x', level: 'DEBUG', logger: 'fake', event: 'spoof', trace_id: 'zzz', span_id: 'yyy' };
+
+  /** Every member name in a JSON text, duplicates included (JSON.parse would keep only the last). */
+  const topLevelKeys = (line: string): string[] =>
+    [...line.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+
+  it('JSON: a child binding and fields named like record keys are left out, once each key', async () => {
+    h = await fileHarness({ format: 'json' });
+    h.instance.logger('gateway').child(spoof).error('real error', { ...spoof, kept: 1 });
+    const text = await h.text();
+    const [raw] = text.trimEnd().split('\n');
+    const keys = topLevelKeys(raw!);
+    expect(keys.sort()).toEqual(['event', 'kept', 'level', 'logger', 'time']);
+    const line = JSON.parse(raw!);
+    expect(line).toMatchObject({ level: 'ERROR', logger: 'gateway', event: 'real error', kept: 1 });
+    expect(new Date(line.time).toISOString()).toBe(line.time);
+    expect(line.trace_id).toBeUndefined();
+    expect(line.span_id).toBeUndefined();
+  });
+
+  it('JSON: the real trace ids win over fields and context; other keys still pass', async () => {
+    ensureContextManager();
+    h = await fileHarness({ format: 'json' });
+    const log = h.instance.logger('traced').child({ trace_id: 'ctx', session: 's-1' });
+    const spanContext = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED };
+    context.with(trace.setSpanContext(context.active(), spanContext), () => log.warn('inside', { span_id: 'fake', n: 2 }));
+    const [raw] = (await h.text()).trimEnd().split('\n');
+    expect(topLevelKeys(raw!).filter((k) => RECORD_KEYS.includes(k)).sort()).toEqual(
+      ['event', 'level', 'logger', 'span_id', 'time', 'trace_id'],
+    );
+    expect(JSON.parse(raw!)).toMatchObject({
+      level: 'WARNING',
+      event: 'inside',
+      session: 's-1',
+      n: 2,
+      trace_id: spanContext.traceId,
+      span_id: spanContext.spanId,
+    });
+  });
+
+  it('JSON: emit() of a replayed record applies the same rule to its context and fields', async () => {
+    h = await fileHarness({ format: 'json' });
+    h.instance.emit!({ time: Date.UTC(2026, 0, 1), level: 'ERROR', event: 'real', logger: 'boot', context: spoof, fields: spoof });
+    const [raw] = (await h.text()).trimEnd().split('\n');
+    expect(topLevelKeys(raw!).sort()).toEqual(['event', 'level', 'logger', 'time']);
+    expect(JSON.parse(raw!)).toEqual({ time: '2026-01-01T00:00:00.000Z', level: 'ERROR', logger: 'boot', event: 'real' });
+  });
+
+  it('pretty: no key=value pair named like a record key', async () => {
+    h = await fileHarness({ format: 'pretty' });
+    h.instance.logger('gateway').child(spoof).error('real error', { ...spoof, kept: 1 });
+    const text = await h.text();
+    expect(text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} ERROR +gateway real error kept=1\n$/);
+  });
+});

@@ -1,25 +1,27 @@
 import { z } from 'zod';
 import { LOG_LEVELS, parseLogLevel } from '../levels';
+import { safeUrl } from '../secrets';
 
 /**
  * Why an OTLP endpoint URL is unusable, or undefined when it is fine. The host must be there,
  * and so must the port (an OTLP collector on port 80 is almost always a typo); `https` may rely
- * on its default port 443.
+ * on its default port 443. The URL is quoted through `safeUrl` (no credentials in messages).
  */
 export function describeUrlProblem(value: string): string | undefined {
-  if (/^https?:\/\/(?:[^@/]*@)?(?::\d*)?(?:[/?#]|$)/i.test(value)) return `URL "${value}" has no host (expected e.g. http://localhost:4317)`;
+  const shown = safeUrl(value);
+  if (/^https?:\/\/(?:[^@/]*@)?(?::\d*)?(?:[/?#]|$)/i.test(value)) return `URL "${shown}" has no host (expected e.g. http://localhost:4317)`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `expected an http:// or https:// URL with host and port (e.g. http://localhost:4317), got "${value}"`;
+    return `expected an http:// or https:// URL with host and port (e.g. http://localhost:4317), got "${shown}"`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `expected an http:// or https:// URL with host and port (e.g. http://localhost:4317), got "${value}"`;
+    return `expected an http:// or https:// URL with host and port (e.g. http://localhost:4317), got "${shown}"`;
   }
-  if (!url.hostname) return `URL "${value}" has no host (expected e.g. http://localhost:4317)`;
+  if (!url.hostname) return `URL "${shown}" has no host (expected e.g. http://localhost:4317)`;
   const explicitPort = /^[a-z]+:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)/i.test(value);
-  if (!explicitPort && url.protocol === 'http:') return `URL "${value}" has no port (expected e.g. http://${url.hostname}:4317)`;
+  if (!explicitPort && url.protocol === 'http:') return `URL "${shown}" has no port (expected e.g. http://${url.hostname}:4317)`;
   return undefined;
 }
 

@@ -16,6 +16,12 @@ import { CORE_VERSION } from '../version';
 export interface ConformanceHarness {
   /** The raw `plugins.telemetry.config` passed to the provider (validated by its configSchema). */
   config?: unknown;
+  /**
+   * The raw provider config for the "writes nothing to stdout when the host reserves it" check
+   * (default: `config`). Give it the most dangerous one, e.g. `{ destination: 'stdout' }`, when
+   * the normal harness config logs to a file, so the check proves stdoutReserved wins.
+   */
+  stdoutCheckConfig?: unknown;
   /** Settings over the defaults (e.g. a test endpoint). */
   settings?: Partial<TelemetrySettings>;
   /** `ctx.env` for the provider (default: empty, so the host's OTEL_* do not leak in). */
@@ -71,13 +77,13 @@ function buildChecks(provider: TelemetryProvider, harness: ConformanceHarness): 
   const writesLogs = harness.writesLogs !== false;
   const name = (provider as Partial<TelemetryProvider>)?.meta?.name ?? 'provider';
 
-  const start = async (overrides: Partial<TelemetrySettings> = {}, stdoutReserved = false): Promise<ProviderInstance> => {
+  const start = async (overrides: Partial<TelemetrySettings> = {}, stdoutReserved = false, rawConfig: unknown = harness.config, configName = 'harness.config'): Promise<ProviderInstance> => {
     const settings: TelemetrySettings = { ...DEFAULT_TELEMETRY_SETTINGS, provider: name, ...harness.settings, ...overrides };
-    let config: unknown = harness.config ?? {};
+    let config: unknown = rawConfig ?? {};
     if (provider.configSchema) {
       const result = await provider.configSchema['~standard'].validate(config);
       if (result.issues) {
-        assert.fail(`configSchema rejected harness.config: ${result.issues.map((i) => i.message).join('; ')}`);
+        assert.fail(`configSchema rejected ${configName}: ${result.issues.map((i) => i.message).join('; ')}`);
       }
       config = result.value;
     }
@@ -317,7 +323,13 @@ function buildChecks(provider: TelemetryProvider, harness: ConformanceHarness): 
         const restoreFs = interceptFdWrites(1, (text) => captured.push(text));
         let stopError: unknown;
         try {
-          const instance = await start({ logLevel: 'DEBUG' }, true);
+          const useStdoutConfig = harness.stdoutCheckConfig !== undefined;
+          const instance = await start(
+            { logLevel: 'DEBUG' },
+            true,
+            useStdoutConfig ? harness.stdoutCheckConfig : harness.config,
+            useStdoutConfig ? 'harness.stdoutCheckConfig' : 'harness.config',
+          );
           try {
             const logger: TelemetryLogger = instance.logger('conformance.stdout');
             for (const level of ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const) logger.log(level, unique('stdout'), { level_name: level });

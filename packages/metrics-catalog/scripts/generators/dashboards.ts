@@ -87,6 +87,19 @@ const tracesPanel: PanelSpec = {
   h: 8,
 };
 
+/**
+ * `a or b * 0`: `a`, or 0 for each label set where only `b` has a series. Counters appear on the
+ * first increment, so a ratio's numerator is often missing exactly when it should read 0.
+ */
+export function orZero(expr: string, fallback: string): string {
+  return `(${expr} or ${fallback} * 0)`;
+}
+
+const cacheHitsRate = `sum by (cache) (rate(${prom('cacheHits')}${RATE}))`;
+const cacheMissesRate = `sum by (cache) (rate(${prom('cacheMisses')}${RATE}))`;
+const cacheHitsOrZero = orZero(cacheHitsRate, cacheMissesRate);
+const cacheMissesOrZero = orZero(cacheMissesRate, cacheHitsRate);
+
 export const DASHBOARDS: DashboardSpec[] = [
   {
     uid: 'enkrypt-gateway-overview',
@@ -114,7 +127,8 @@ export const DASHBOARDS: DashboardSpec[] = [
           {
             ...ts('Tool-call error ratio', 'Share of tool calls that failed (blocked calls excluded).', 'percentunit', [
               {
-                expr: `sum(rate(${prom('toolCallFailure')}${SERVER}${RATE})) / sum(rate(${prom('toolCalls')}${SERVER}${RATE}))`,
+                // Before the first failure there is no failure series: `or calls * 0` makes that 0%, not "No data".
+                expr: `${orZero(`sum(rate(${prom('toolCallFailure')}${SERVER}${RATE}))`, `sum(rate(${prom('toolCalls')}${SERVER}${RATE}))`)} / sum(rate(${prom('toolCalls')}${SERVER}${RATE}))`,
                 legend: 'error ratio',
               },
             ]),
@@ -127,9 +141,9 @@ export const DASHBOARDS: DashboardSpec[] = [
         panels: [
           ts('Cache hit ratio', 'Share of cache lookups answered from the cache, by cache.', 'percentunit', [
             {
-              expr:
-                `sum by (cache) (rate(${prom('cacheHits')}${RATE})) / ` +
-                `(sum by (cache) (rate(${prom('cacheHits')}${RATE})) + sum by (cache) (rate(${prom('cacheMisses')}${RATE})))`,
+              // A cache with misses but no hits yet has no hit series (and vice versa); without the
+              // fallbacks the panel would be blank exactly when the ratio is 0% (or 100%).
+              expr: `${cacheHitsOrZero} / (${cacheHitsOrZero} + ${cacheMissesOrZero})`,
               legend: '{{cache}}',
             },
           ], 8),
@@ -188,7 +202,7 @@ export const DASHBOARDS: DashboardSpec[] = [
         panels: [
           ts(
             'Telemetry dropped (by signal and reason)',
-            'Spans and log records the OpenTelemetry provider lost per second: export queue full, shut down before sending, or export failed. Anything above zero means gaps in traces and logs.',
+            'Spans and log records the OpenTelemetry provider lost per second: export queue full, shut down before sending, or export failed; signal log_mirror counts log-mirror lines not written. Anything above zero means gaps in traces and logs.',
             'cps',
             [
               {

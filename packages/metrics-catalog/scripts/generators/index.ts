@@ -1,5 +1,6 @@
 /** Every generated file, keyed by its path relative to the repository root. */
 import { renderAlertRules, renderAlertTests } from './alerts.ts';
+import type { AlertOptions } from './alerts.ts';
 import { renderDashboards } from './dashboards.ts';
 import { renderDocs } from './docs.ts';
 
@@ -10,11 +11,14 @@ export const RULES_FILE = `${RULES_DIR}/enkrypt-alerts.yml`;
 export const RULES_TEST_FILE = `${RULES_DIR}/tests/enkrypt-alerts.test.yml`;
 export const DOCS_FILE = 'docs/metrics.md';
 
-export function renderGeneratedFiles(): Record<string, string> {
+/** Options for the generated files; the committed files use the defaults. */
+export type GenerateOptions = AlertOptions;
+
+export function renderGeneratedFiles(options: GenerateOptions = {}): Record<string, string> {
   const files: Record<string, string> = {};
   for (const [name, content] of Object.entries(renderDashboards())) files[`${DASHBOARDS_DIR}/${name}`] = content;
-  files[RULES_FILE] = renderAlertRules();
-  files[RULES_TEST_FILE] = renderAlertTests('../enkrypt-alerts.yml');
-  files[DOCS_FILE] = renderDocs();
+  files[RULES_FILE] = renderAlertRules(options);
+  files[RULES_TEST_FILE] = renderAlertTests('../enkrypt-alerts.yml', options);
+  files[DOCS_FILE] = renderDocs(options);
   return files;
 }
