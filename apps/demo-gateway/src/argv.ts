@@ -3,5 +3,8 @@
  * separator through, and `node:util` parseArgs would reject it as an unexpected positional.
  */
 export function cliArgs(argv: readonly string[] = process.argv.slice(2)): string[] {
-  return argv[0] === '--' ? argv.slice(1) : [...argv];
+  // Nested scripts (root `pnpm demo` → `pnpm --filter … demo`) can forward more than one.
+  let start = 0;
+  while (argv[start] === '--') start += 1;
+  return argv.slice(start);
 }

@@ -9,9 +9,18 @@ const PROVISIONED_UIDS = new Set(byUid.keys());
 
 /** Series names a PromQL query may use for each catalog instrument. */
 const CATALOG_SERIES = new Map<string, string>();
+/** The Prometheus labels each catalog series carries (attribute keys with `.` → `_`). */
+const CATALOG_LABELS = new Map<string, Set<string>>();
 for (const def of METRIC_DEFINITIONS) {
+  const labels = new Set(def.attributes.map((a) => a.replace(/[^A-Za-z0-9_]/g, '_')));
   CATALOG_SERIES.set(def.prometheusName, def.name);
-  if (def.kind === 'histogram') for (const s of ['_bucket', '_sum', '_count']) CATALOG_SERIES.set(def.prometheusName + s, def.name);
+  CATALOG_LABELS.set(def.prometheusName, labels);
+  if (def.kind === 'histogram') {
+    for (const s of ['_bucket', '_sum', '_count']) {
+      CATALOG_SERIES.set(def.prometheusName + s, def.name);
+      CATALOG_LABELS.set(def.prometheusName + s, labels);
+    }
+  }
 }
 
 const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'and', 'or', 'unless', 'inf', 'nan', 'atan2']);
@@ -108,6 +117,34 @@ describe('Grafana datasources', () => {
       const unknown = promqlMetricNames(String(q.query)).filter((n) => !CATALOG_SERIES.has(n));
       expect(unknown, String(q.name)).toEqual([]);
     }
+  });
+
+  it('maps span attributes onto labels that every trace-to-metrics query\'s catalog metrics carry', () => {
+    const toMetrics = at(byUid.get('jaeger'), 'jsonData', 'tracesToMetrics') as JsonObject;
+    const tags = toMetrics.tags as { key: string; value: string }[];
+    expect(tags.length).toBeGreaterThan(0);
+    // $__tags puts `<value>="<span attribute>"` into each query: a label a queried metric lacks
+    // would match nothing, so every query must be able to take every mapped label.
+    const labels = [...new Set(tags.map((t) => t.value))];
+    const problems: string[] = [];
+    for (const q of toMetrics.queries as JsonObject[]) {
+      const query = String(q.query);
+      if (!query.includes('$__tags')) problems.push(`"${String(q.name)}": does not use $__tags (written $$__tags in provisioning)`);
+      for (const metric of promqlMetricNames(query)) {
+        for (const label of labels) if (!CATALOG_LABELS.get(metric)?.has(label)) problems.push(`"${String(q.name)}": ${metric} has no label ${label}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    // The catalog's `server` and `tool` labels name the upstream server and tool. The gateway puts
+    // those in enkrypt.server and gen_ai.tool.name of the spans below the root one (the upstream
+    // call, its guardrail steps and its CLIENT span); the e2e check in prometheus-scrape.test.ts
+    // expands these queries from real spans of a gateway run.
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        { key: 'enkrypt.server', value: 'server' },
+        { key: 'gen_ai.tool.name', value: 'tool' },
+      ]),
+    );
   });
 });
 

@@ -119,8 +119,11 @@ async function totalsBy(selector: string, labels: string[]): Promise<Record<stri
 /** Resolves once Prometheus holds a scrape of the gateway that started after `sinceMs`. */
 async function scrapedAfter(sinceMs: number): Promise<void> {
   await waitFor(`a scrape of the gateway after ${new Date(sinceMs).toISOString()}`, async () => {
-    const result = await query('timestamp(up{job="gateway"} == 1)');
-    return result.length === 1 && Number(result[0]!.value[1]) * 1000 > sinceMs ? true : undefined;
+    // timestamp() of a plain selector is the scrape's own time (of an expression it would be "now").
+    const result = await query('timestamp(up{job="gateway"})');
+    if (result.length !== 1 || Number(result[0]!.value[1]) * 1000 <= sinceMs) return undefined;
+    if ((await total('up{job="gateway"}')) !== 1) throw new Error(`the latest scrape of the gateway failed:\n${prometheusLog}`);
+    return true;
   });
 }
 
@@ -361,6 +364,12 @@ beforeAll(async () => {
   });
   // Everything below reads a scrape taken after the client left: final counters, gauges at rest.
   await scrapedAfter(Date.now());
+  if (process.env.DEBUG_SCRAPE) {
+    const direct = await (await fetch(`http://127.0.0.1:${ports.gateway}/metrics`)).text();
+    writeFileSync('/tmp/obs-debug-direct.txt', direct);
+    writeFileSync('/tmp/obs-debug-run.json', JSON.stringify(run, null, 1));
+    writeFileSync('/tmp/obs-debug-prom.json', JSON.stringify(await query('{job="gateway",__name__=~"enkrypt_tool_call_duration_seconds_count|enkrypt_active_sessions|up|enkrypt_auth_failure_total"}'), null, 1));
+  }
 }, 90_000);
 
 afterAll(async () => {
@@ -528,11 +537,12 @@ describe('a real Prometheus scraping a gateway run of the demo scenario', () => 
     type Span = OtlpReceiver['spans'][number];
     // The failing tool has a call, a failure and a duration: every link query has data for it.
     const ofFailCall = (s: Span) => s.resource['service.name'] === GATEWAY_SERVICE && s.attributes['gen_ai.tool.name'] === 'fail';
-    const kinds: [string, (s: Span) => boolean][] = [
-      ['CLIENT span toward the upstream', (s) => ofFailCall(s) && s.kind === 'CLIENT'],
-      ['upstream-call step span', (s) => ofFailCall(s) && s.kind === 'INTERNAL' && s.attributes['enkrypt.server'] !== undefined],
+    // [span, the labels its link must filter on]
+    const kinds: [string, (s: Span) => boolean, string[]][] = [
+      ['upstream-call step span', (s) => ofFailCall(s) && s.kind === 'INTERNAL' && s.attributes['enkrypt.server'] !== undefined, ['tool="fail"', `server="${SERVER}"`]],
+      ['CLIENT span toward the upstream', (s) => ofFailCall(s) && s.kind === 'CLIENT', ['tool="fail"']],
     ];
-    for (const [what, match] of kinds) {
+    for (const [what, match, labels] of kinds) {
       await receiver!.waitFor(() => receiver!.spans.some(match), 20_000).catch(() => {
         throw new Error(`no ${what} of the "fail" call among ${receiver!.spans.map((s) => `${s.kind} ${s.name}`).join(', ')}`);
       });
@@ -542,8 +552,7 @@ describe('a real Prometheus scraping a gateway run of the demo scenario', () => 
         .filter((t) => span.attributes[t.key] !== undefined || span.resource[t.key] !== undefined)
         .map((t) => `${t.value}="${String(span.attributes[t.key] ?? span.resource[t.key])}"`)
         .join(', ');
-      expect(tags, what).toContain('tool="fail"');
-      expect(tags, what).toContain(`server="${SERVER}"`);
+      for (const label of labels) expect(tags, what).toContain(label);
       for (const q of toMetrics.queries) {
         // `$$` is the provisioning file's escape for a literal `$`.
         const expr = q.query.replaceAll('$$', '$').replaceAll('$__tags', tags);

@@ -38,9 +38,13 @@ export function createRecordLogger(options: RecordLoggerOptions): TelemetryLogge
   };
 }
 
+// The record's own keys: fields and context must not forge them (a field `level` or `trace_id`
+// would otherwise make an ERROR read as DEBUG, or tie a line to another trace).
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['time', 'level', 'logger', 'event', 'trace_id', 'span_id']);
+
 /**
  * The JSON-line object of a record: `{ time (ISO), level, logger, event, ...context, ...fields,
- * trace_id, span_id }`. Fields cannot overwrite the five record keys.
+ * trace_id, span_id }`. Fields and context cannot overwrite the record's own keys.
  */
 export function formatLogRecord(record: LogRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -51,7 +55,7 @@ export function formatLogRecord(record: LogRecord): Record<string, unknown> {
   };
   for (const source of [record.context, record.fields]) {
     for (const key in source) {
-      if (key === 'time' || key === 'level' || key === 'logger' || key === 'event') continue;
+      if (RESERVED_KEYS.has(key)) continue;
       out[key] = source[key] instanceof Error ? errorFields(source[key] as Error) : source[key];
     }
   }

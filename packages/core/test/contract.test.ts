@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineProvider, isTelemetryProvider, isLevelEnabled, parseLogLevel } from '../src/index';
+import { defineProvider, formatLogRecord, isTelemetryProvider, isLevelEnabled, parseLogLevel } from '../src/index';
 
 describe('defineProvider', () => {
   it('makes a frozen provider that isTelemetryProvider recognises', () => {
@@ -31,5 +31,24 @@ describe('levels', () => {
   it('orders levels', () => {
     expect(isLevelEnabled('WARNING', 'ERROR')).toBe(true);
     expect(isLevelEnabled('WARNING', 'INFO')).toBe(false);
+  });
+});
+
+describe('formatLogRecord', () => {
+  const base = { time: Date.UTC(2026, 0, 2, 3, 4, 5), level: 'ERROR' as const, event: 'real error', logger: 'gateway' };
+
+  it('keeps the record keys when context or fields try to forge them', () => {
+    const line = formatLogRecord({
+      ...base,
+      context: { level: 'DEBUG', logger: 'other' },
+      fields: { event: 'spoof', time: 'x', trace_id: 'zzz', span_id: 'yyy', server: 'demo' },
+    });
+    expect(line).toEqual({ time: '2026-01-02T03:04:05.000Z', level: 'ERROR', logger: 'gateway', event: 'real error', server: 'demo' });
+  });
+
+  it('writes the trace ids of the record itself', () => {
+    const line = formatLogRecord({ ...base, context: {}, fields: { trace_id: 'forged' }, traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) });
+    expect(line.trace_id).toBe('a'.repeat(32));
+    expect(line.span_id).toBe('b'.repeat(16));
   });
 });

@@ -3,7 +3,7 @@
  * package) on synthetic series: dashboard ratios must read 0 (not "No data") when their numerator
  * has no series yet, and rules regenerated for another `max_sessions` must still pass their tests.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,6 +148,25 @@ describe('session alert and max_sessions', () => {
     expect(out).toContain('SUCCESS');
     // The cases scale with the limit: the quiet instance holds 70% (3500), which the default rules (> 800) would page on.
     expect(renderAlertTests('../enkrypt-alerts.yml', { maxSessions: 5000 })).toContain('values: 3500x30');
+  });
+
+  it('the generate script reads MAX_SESSIONS (checked with --check, which writes nothing)', () => {
+    const pkg = join(root, 'packages/metrics-catalog');
+    const run = (maxSessions: string) =>
+      spawnSync(join(pkg, 'node_modules/.bin/tsx'), ['scripts/generate.ts', '--check'], {
+        cwd: pkg,
+        encoding: 'utf8',
+        env: { ...process.env, MAX_SESSIONS: maxSessions },
+      });
+    const other = run('5000');
+    // Only the files that depend on the limit differ from the committed (default) ones.
+    expect(other.status, other.stderr).toBe(1);
+    expect(other.stderr.match(/^stale: .*$/gm)?.sort()).toEqual(
+      ['stale: deploy/observability/prometheus/rules/enkrypt-alerts.yml', 'stale: deploy/observability/prometheus/rules/tests/enkrypt-alerts.test.yml', 'stale: docs/metrics.md'],
+    );
+    const bad = run('lots');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('MAX_SESSIONS must be a whole number of sessions');
   });
 
   it('rejects a max_sessions the alert cannot be computed for', () => {

@@ -118,7 +118,8 @@ export function renderDocs(options: AlertOptions = {}): string {
     '### Session limit',
     '',
     `${code('EnkryptActiveSessionsNearLimit')} fires when an instance has more than ${sessionWarnThreshold(maxSessions)} open sessions: ` +
-      `${ALERT_THRESHOLDS.sessionLimitWarnRatio * 100}% of the gateway's ${code('max_sessions')} setting, ` +
+      `${ALERT_THRESHOLDS.sessionLimitWarnRatio * 100}% of the gateway's ${code('max_sessions')} setting ` +
+      `(${code('common_mcp_gateway_config.max_sessions')}; past it the gateway refuses new sessions), ` +
       (maxSessions === DEFAULT_MAX_SESSIONS
         ? `whose default is ${DEFAULT_MAX_SESSIONS} (${code('DEFAULT_MAX_SESSIONS')} in the catalog).`
         : `taken as ${maxSessions} for these files (the default is ${DEFAULT_MAX_SESSIONS}, ${code('DEFAULT_MAX_SESSIONS')} in the catalog).`),
