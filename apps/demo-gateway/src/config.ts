@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, loadGatewayConfig, parseGatewayConfig } from '@secure-mcp-gateway/telemetry-core';
-import { DEFAULT_MAX_SESSIONS } from './catalog';
+import { DEFAULT_MAX_SESSIONS } from '@secure-mcp-gateway/metrics-catalog';
 
 /**
  * The gateway's own sections of `enkrypt_mcp_config.json` (the Python gateway's shape),

@@ -18,11 +18,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createGatewayMetrics } from '@secure-mcp-gateway/metrics-catalog';
 import { DEFAULT_TELEMETRY_SETTINGS, getMeter, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
 import { createInMemoryProvider, type InMemoryTelemetry } from '@secure-mcp-gateway/telemetry-core/testing';
 import { cliArgs } from './argv';
-import { GATEWAY_RECORDED_DEFINITIONS } from './catalog';
+import { createGatewayMetrics, GATEWAY_METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
 import { loadConfig } from './config';
 import { Gateway, GATEWAY_VERSION, UPSTREAM_TRACE_META_KEY } from './gateway';
 import { runScenario, type ScenarioStep } from './scenario';
@@ -63,7 +62,7 @@ function round(n: number): string {
 function metricReport(mem: InMemoryTelemetry): string[] {
   mem.collect();
   const lines: string[] = [];
-  for (const def of GATEWAY_RECORDED_DEFINITIONS) {
+  for (const def of GATEWAY_METRIC_DEFINITIONS) {
     const ms = mem.measurements.filter((m) => m.name === def.name);
     const groups = new Map<string, { attrs: Record<string, unknown>; values: number[] }>();
     for (const m of ms) {

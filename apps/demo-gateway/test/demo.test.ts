@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { GATEWAY_RECORDED_DEFINITIONS } from '../src/catalog';
+import { GATEWAY_METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
 import { APP_DIR, DIST } from './helpers';
 
 const run = promisify(execFile);
@@ -22,7 +22,7 @@ describe('pnpm demo (stdout provider, no external service)', () => {
       expect(stdout).toMatch(/call cancelled by the client\s+cancelled/);
       expect(stdout).toMatch(/bad gateway key\s+refused\s+-\s+initialize answered HTTP 401: Unauthorized/);
       expect(stdout).toContain('✓ upstream');
-      for (const def of GATEWAY_RECORDED_DEFINITIONS) expect(stdout).toContain(def.name);
+      for (const def of GATEWAY_METRIC_DEFINITIONS) expect(stdout).toContain(def.name);
       expect(stdout).not.toContain('enkrypt_telemetry_dropped_total'); // provider-owned: not the gateway's to report
       expect(stdout).toMatch(/enkrypt_tool_calls_total\s+counter\s+10\n/);
       expect(stdout).toMatch(/enkrypt_timeout_operations_cancelled\s+counter\s+1\n/); // the client's cancel only
@@ -40,9 +40,9 @@ describe('pnpm demo (stdout provider, no external service)', () => {
   // pnpm 10 passes the `--` of `pnpm demo -- --otlp URL` through to the script. (`run doctor`:
   // plain `pnpm doctor` is pnpm's own command.)
   it('accepts the `--` pnpm passes through (demo and doctor), run through pnpm itself', async () => {
-    const demo = await run('pnpm', ['--filter', '@secure-mcp-gateway/demo-gateway', 'demo', '--', '--help'], { cwd: APP_DIR, encoding: 'utf8', timeout: 15_000 });
+    const pnpm = (...args: string[]) => run('pnpm', ['--filter', '@secure-mcp-gateway/demo-gateway', ...args], { cwd: APP_DIR, encoding: 'utf8', timeout: 25_000 });
+    const [demo, doctor] = await Promise.all([pnpm('demo', '--', '--help'), pnpm('run', 'doctor', '--', '--help')]);
     expect(demo.stdout).toContain('usage: pnpm demo');
-    const doctor = await run('pnpm', ['--filter', '@secure-mcp-gateway/demo-gateway', 'run', 'doctor', '--', '--help'], { cwd: APP_DIR, encoding: 'utf8', timeout: 15_000 });
     expect(doctor.stdout).toContain('usage: doctor');
-  });
+  }, 30_000);
 });

@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
 import { createInMemoryProvider } from '@secure-mcp-gateway/telemetry-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_SESSIONS, GATEWAY_RECORDED_DEFINITIONS } from '../src/catalog';
+import { DEFAULT_MAX_SESSIONS, GATEWAY_METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
 import { callGateway, callResults } from '../src/client-helpers';
 import { parseConfig } from '../src/config';
 import { Gateway, STEP_SPANS, UPSTREAM_TRACE_META_KEY } from '../src/gateway';
@@ -138,9 +138,9 @@ describe('the scripted scenario over Streamable HTTP', () => {
 
     // and nothing the gateway records was left unrecorded (provider-owned rows are the provider's)
     mem.collect();
-    expect(GATEWAY_RECORDED_DEFINITIONS.length).toBeGreaterThan(30);
-    expect(GATEWAY_RECORDED_DEFINITIONS.map((d) => d.name)).not.toContain('enkrypt_telemetry_dropped_total');
-    const unrecorded = GATEWAY_RECORDED_DEFINITIONS.filter((d) => !mem.measurements.some((m) => m.name === d.name)).map((d) => d.name);
+    expect(GATEWAY_METRIC_DEFINITIONS.length).toBeGreaterThan(30);
+    expect(GATEWAY_METRIC_DEFINITIONS.map((d) => d.name)).not.toContain('enkrypt_telemetry_dropped_total');
+    const unrecorded = GATEWAY_METRIC_DEFINITIONS.filter((d) => !mem.measurements.some((m) => m.name === d.name)).map((d) => d.name);
     expect(unrecorded).toEqual([]);
   });
 });
@@ -454,7 +454,7 @@ describe('faults: a clear MCP error, the right counters, and the gateway keeps s
         return false;
       }
     };
-    await waitUntil(() => !alive(wedgedPid));
+    await waitUntil(() => !alive(wedgedPid), 10_000); // stdin closed; it exits after flushing telemetry
     const client2 = await connectClient(http.url, KEY);
     const after = await callGateway(client2, 'enkrypt_secure_call_tools', { server_name: 'tight_server', tool_calls: [{ name: 'answer', args: { question: 'y' } }] });
     await closeClient(client2);

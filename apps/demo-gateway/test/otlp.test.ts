@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startOtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
 import { describe, expect, it } from 'vitest';
-import { GATEWAY_RECORDED_DEFINITIONS } from '../src/catalog';
+import { GATEWAY_METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
 import { APP_DIR, DIST } from './helpers';
 
 const run = promisify(execFile);
@@ -35,7 +35,7 @@ describe('pnpm demo -- --otlp URL (the OpenTelemetry provider, found at run time
       expect(server).toMatchObject({ name: 'tools/call enkrypt_secure_call_tools', attributes: expect.objectContaining({ 'mcp.method.name': 'tools/call', 'network.transport': 'tcp' }) });
 
       const names = new Set(receiver.metrics.map((m) => m.name));
-      expect(GATEWAY_RECORDED_DEFINITIONS.map((d) => d.name).filter((n) => !names.has(n))).toEqual([]);
+      expect(GATEWAY_METRIC_DEFINITIONS.map((d) => d.name).filter((n) => !names.has(n))).toEqual([]);
       const toolLog = receiver.logs.find((l) => l.body === 'tool_call' || (l.attributes as Record<string, unknown>).event === 'tool_call');
       expect(toolLog?.traceId).toMatch(/^[0-9a-f]{32}$/);
 
