@@ -335,8 +335,16 @@ export class TelemetryConfigManager implements BindingSource {
   }
 
   private fallbackThreshold(): number {
-    return Math.max(LOG_LEVEL_SEVERITY.WARNING, LOG_LEVEL_SEVERITY[this.current.settings?.logLevel ?? 'INFO']);
+    // Cached per status object (replaced on every change): read on every unbound log call.
+    if (this.thresholdFor !== this.current) {
+      this.thresholdFor = this.current;
+      this.threshold = Math.max(LOG_LEVEL_SEVERITY.WARNING, LOG_LEVEL_SEVERITY[this.current.settings?.logLevel ?? 'INFO']);
+    }
+    return this.threshold;
   }
+
+  private thresholdFor: TelemetryStatus | undefined;
+  private threshold = 0;
 
   /** With telemetry off, WARNING and above still reach stderr as JSON lines (never stdout). */
   private writeFallback(record: LogRecord): void {

@@ -68,9 +68,14 @@ export class LateBindingTracer implements Tracer {
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, context: Context, fn: F): ReturnType<F>;
-  startActiveSpan(...args: unknown[]): unknown {
-    const tracer = this.current();
-    return (tracer.startActiveSpan as (...a: unknown[]) => unknown).apply(tracer, args);
+  startActiveSpan(name: string, a: unknown, b?: unknown, c?: unknown): unknown {
+    // Fixed arity (no rest array / apply): this is on every request's path.
+    const tracer = this.current() as unknown as {
+      startActiveSpan(n: string, a: unknown, b?: unknown, c?: unknown): unknown;
+    };
+    if (arguments.length <= 2) return tracer.startActiveSpan(name, a);
+    if (arguments.length === 3) return tracer.startActiveSpan(name, a, b);
+    return tracer.startActiveSpan(name, a, b, c);
   }
 }
 

@@ -6,12 +6,24 @@ export const REDACTED = '[REDACTED]';
 const SECRET_KEY =
   /(apikey|accesskey|secretkey|privatekey|gatewaykey|clientsecret|secret|password|passwd|passphrase|authorization|cookie|credential|bearer|signature|token(?!s|count|usage|limit|type))/;
 
+const SECRET_KEY_CACHE = new Map<string, boolean>();
+const SECRET_KEY_CACHE_LIMIT = 4096;
+
 /**
  * True when a field of this name holds a secret: API keys, tokens, passwords, secrets,
  * Authorization headers, cookies, gateway keys, private keys. Case- and separator-insensitive.
  */
 export function isSecretKey(key: string | number | symbol): boolean {
   if (typeof key !== 'string') return false;
+  // Field names repeat endlessly (a pure function of the key): remember the answers, bounded.
+  const known = SECRET_KEY_CACHE.get(key);
+  if (known !== undefined) return known;
+  const secret = classifyKey(key);
+  if (SECRET_KEY_CACHE.size < SECRET_KEY_CACHE_LIMIT && key.length <= 128) SECRET_KEY_CACHE.set(key, secret);
+  return secret;
+}
+
+function classifyKey(key: string): boolean {
   const normalised = key.toLowerCase().replace(/[\s_.\-:]/g, '');
   if (normalised === 'auth' || normalised === 'pwd' || normalised === 'pass') return true;
   return SECRET_KEY.test(normalised);
@@ -25,6 +37,8 @@ const MAX_DEPTH = 32;
  * `Bearer <token>` strings masked. Cycle-safe (`[Circular]`); the input is never modified.
  */
 export function redactSecrets<T>(value: T): T {
+  // Primitives need no cycle tracking (the common case for single field values).
+  if (typeof value !== 'object' || value === null) return redact(value, undefined as unknown as WeakSet<object>, 0) as T;
   return redact(value, new WeakSet(), 0) as T;
 }
 

@@ -93,17 +93,37 @@ const MAX_REPORTED_KEYS_PER_INSTRUMENT = 64;
  */
 class AttributeGuard {
   private readonly reported = new Set<string>();
+  // Up to four allowed keys are compared directly (no indexOf / Set lookup on every record:
+  // this runs for every measurement, telemetry on or off); more use the Set.
+  private readonly k0: string;
+  private readonly k1: string;
+  private readonly k2: string;
+  private readonly k3: string;
+  private readonly many: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly instrument: string,
     private readonly allowed: readonly string[],
     private readonly onDropped: ((instrument: string, key: string) => void) | undefined,
-  ) {}
+  ) {
+    // A key no attribute can have matches nothing.
+    const none = '\u0000';
+    this.k0 = allowed[0] ?? none;
+    this.k1 = allowed[1] ?? none;
+    this.k2 = allowed[2] ?? none;
+    this.k3 = allowed[3] ?? none;
+    this.many = allowed.length > 4 ? new Set(allowed) : undefined;
+  }
+
+  private isAllowed(key: string): boolean {
+    if (key === this.k0 || key === this.k1 || key === this.k2 || key === this.k3) return key !== '\u0000';
+    return this.many !== undefined && this.many.has(key);
+  }
 
   filter(attributes: Attributes | undefined): Attributes | undefined {
     if (attributes === undefined) return undefined;
     for (const key in attributes) {
-      if (this.allowed.indexOf(key) === -1) return this.strip(attributes);
+      if (!this.isAllowed(key)) return this.strip(attributes);
     }
     return attributes;
   }
@@ -111,7 +131,7 @@ class AttributeGuard {
   private strip(attributes: Attributes): Attributes {
     const kept: Attributes = {};
     for (const key in attributes) {
-      if (this.allowed.indexOf(key) !== -1) kept[key] = attributes[key];
+      if (this.isAllowed(key)) kept[key] = attributes[key];
       else this.report(key);
     }
     return kept;

@@ -123,6 +123,8 @@ export interface BatchQueueOptions<T> {
 export class BatchQueue<T> {
   private queue: T[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** A full batch waits for this (setImmediate): serialising it never runs on the caller's stack. */
+  private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
   private current: { abandoned: boolean; size: number } | undefined;
   private closed = false;
@@ -148,8 +150,18 @@ export class BatchQueue<T> {
     }
     this.queue.push(item);
     this.enqueued += 1;
-    if (this.queue.length >= this.options.maxBatchSize) this.kick();
-    else this.schedule();
+    if (this.queue.length >= this.options.maxBatchSize) this.kickSoon();
+    else if (!this.timer) this.schedule();
+  }
+
+  /** Exports once the caller's work is done: the request path only queues, export runs later. */
+  private kickSoon(): void {
+    if (this.immediate || this.inFlight) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      this.kick();
+    });
+    this.immediate.unref?.();
   }
 
   private schedule(): void {
@@ -166,6 +178,10 @@ export class BatchQueue<T> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
+    }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
     }
     if (this.inFlight || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.options.maxBatchSize);
@@ -213,6 +229,8 @@ export class BatchQueue<T> {
   drop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     let count = this.queue.length;
     this.queue = [];
     if (this.current && !this.current.abandoned) {

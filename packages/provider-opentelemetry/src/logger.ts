@@ -1,10 +1,12 @@
 // The structured logger: JSON lines to a mirror (stderr, a file, or nowhere) and OTLP log records.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ROOT_CONTEXT, context as contextApi, isSpanContextValid, trace, TraceFlags, type Context } from '@opentelemetry/api';
-import type { AnyValue, AnyValueMap, Logger as OtelLogger } from '@opentelemetry/api-logs';
+import { context as contextApi, isSpanContextValid, trace, TraceFlags, type SpanContext } from '@opentelemetry/api';
+import type { AnyValue, AnyValueMap } from '@opentelemetry/api-logs';
 import {
+  isSecretKey,
   LOG_LEVEL_SEVERITY,
+  REDACTED,
   redactSecrets,
   type LogFields,
   type LogLevel,
@@ -195,76 +197,217 @@ function toAnyValue(value: unknown, depth = 0): AnyValue {
   return String(value);
 }
 
-export interface LogPipeline {
-  sink: LineSink;
-  threshold: LogLevel;
-  /** The OTLP logger of a scope (logger name); undefined once shut down. */
-  otelLogger(name: string): OtelLogger | undefined;
+/** A log record waiting in the export queue: only a snapshot; redaction and OTLP conversion happen at export. */
+export interface PendingLog {
+  /** Epoch ms. */
+  readonly time: number;
+  readonly level: LogLevel;
+  readonly event: string;
+  /** Logger name: the instrumentation scope. */
+  readonly scope: string;
+  /** The logger's bindings, already redacted and converted (once per logger). */
+  readonly context: AnyValueMap;
+  /** The call's fields: primitives as given (immutable), objects already redacted and converted (a snapshot). */
+  readonly fields: Record<string, unknown>;
+  readonly spanContext: SpanContext | undefined;
 }
 
-function contextOf(record: LogRecord): Context {
-  if (!record.traceId || !record.spanId) return ROOT_CONTEXT;
+export interface LogPipeline {
+  sink: LineSink;
+  /** False with log_mirror none: no JSON line is built at all. */
+  mirror: boolean;
+  threshold: LogLevel;
+  /** Queues a record for OTLP export; undefined without OTLP export. */
+  enqueue: ((record: PendingLog) => void) | undefined;
+}
+
+function contextOf(record: LogRecord): SpanContext | undefined {
+  if (!record.traceId || !record.spanId) return undefined;
   const spanContext = { traceId: record.traceId, spanId: record.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true };
-  return isSpanContextValid(spanContext) ? trace.setSpanContext(ROOT_CONTEXT, spanContext) : ROOT_CONTEXT;
+  return isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/** Redacted, converted attributes of bindings (done once per logger, not per record). */
+export function safeAttributes(context: LogFields): AnyValueMap {
+  const out: AnyValueMap = {};
+  for (const key of Object.keys(context)) {
+    const value = context[key];
+    if (RESERVED.has(key) || value === undefined) continue;
+    out[key] = isSecretKey(key) ? REDACTED : toAnyValue(redactSecrets(value));
+  }
+  return out;
 }
 
 /**
- * Writes a record: JSON line to the mirror, OTLP log record to the logs pipeline. Never throws.
- * `safeContext` is the record's context already redacted (loggers redact their bindings once).
+ * The request-path part of a record's fields: own keys copied; object values redacted and converted
+ * now (the caller may mutate them later), primitives kept as they are (checked at export).
  */
-export function writeRecord(pipeline: LogPipeline, record: LogRecord, otelContext?: Context, safeContext?: LogFields): void {
+function snapshotFields(fields: LogFields | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!fields) return out;
+  for (const key in fields) {
+    if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
+    const value = fields[key];
+    if (value === undefined || RESERVED.has(key)) continue;
+    out[key] = typeof value === 'object' && value !== null ? toAnyValue(redactSecrets(value)) : value;
+  }
+  return out;
+}
+
+/** The SDK's default LogRecordLimits.attributeCountLimit. */
+const ATTRIBUTE_COUNT_LIMIT = 128;
+
+/** What the OTLP serializers read from a ReadableLogRecord. */
+interface ExportableLogRecord {
+  readonly hrTime: [number, number];
+  readonly hrTimeObserved: [number, number];
+  readonly spanContext?: SpanContext;
+  readonly severityText?: string;
+  readonly severityNumber?: number;
+  readonly body?: AnyValue;
+  readonly eventName?: string;
+  readonly resource: unknown;
+  readonly instrumentationScope: { readonly name: string; readonly version?: string; readonly schemaUrl?: string };
+  readonly attributes: AnyValueMap;
+  readonly droppedAttributesCount: number;
+}
+
+/**
+ * Turns queued records into what the OTLP serializers read (off the request path, in the export
+ * step): secret-keyed fields become REDACTED, `Bearer …` strings are masked, values become AnyValues.
+ */
+export function toExportable<R>(
+  records: readonly PendingLog[],
+  resource: unknown,
+  scopeOf: (name: string) => ExportableLogRecord['instrumentationScope'],
+): R[] {
+  const out: ExportableLogRecord[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    const attributes: AnyValueMap = {};
+    let count = 0;
+    let dropped = 0;
+    for (const key in record.context) {
+      attributes[key] = record.context[key];
+      count += 1;
+    }
+    const fields = record.fields;
+    for (const key in fields) {
+      const value = fields[key];
+      const isNew = !Object.prototype.hasOwnProperty.call(attributes, key);
+      if (isNew && count >= ATTRIBUTE_COUNT_LIMIT) {
+        dropped += 1;
+        continue;
+      }
+      attributes[key] = isSecretKey(key)
+        ? REDACTED
+        : typeof value === 'string'
+          ? (redactSecrets(value) as string)
+          : typeof value === 'object'
+            ? (value as AnyValue) // converted (and redacted) when queued
+            : toAnyValue(value);
+      if (isNew) count += 1;
+    }
+    const ms = record.time;
+    const hrTime: [number, number] = [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
+    out[i] = {
+      hrTime,
+      hrTimeObserved: hrTime,
+      spanContext: record.spanContext,
+      severityText: record.level,
+      severityNumber: LOG_LEVEL_SEVERITY[record.level],
+      body: record.event,
+      eventName: undefined,
+      resource,
+      instrumentationScope: scopeOf(record.scope),
+      attributes,
+      droppedAttributesCount: dropped,
+    };
+  }
+  return out as unknown as R[];
+}
+
+/**
+ * Writes a record: JSON line to the mirror, OTLP log record to the export queue. Never throws.
+ * `safeContext` is the record's context already redacted (loggers redact their bindings once);
+ * `safeAttrs` the same as OTLP attributes.
+ */
+export function writeRecord(
+  pipeline: LogPipeline,
+  record: LogRecord,
+  spanContext?: SpanContext,
+  safeContext?: LogFields,
+  safeAttrs?: AnyValueMap,
+): void {
   if (LOG_LEVEL_SEVERITY[record.level] < LOG_LEVEL_SEVERITY[pipeline.threshold]) return;
   try {
     // Secrets never leave the process, in either form.
-    const context = safeContext ?? (redactSecrets(record.context) as LogFields);
-    const fields = redactSecrets(record.fields) as LogFields;
-    pipeline.sink.write(jsonLine(toJsonObject(record, context, fields)));
-    const otel = pipeline.otelLogger(record.logger);
-    if (!otel) return;
-    const attributes: AnyValueMap = {};
-    for (const source of [context, fields]) {
-      for (const key of Object.keys(source)) {
-        if (RESERVED.has(key) || source[key] === undefined) continue;
-        attributes[key] = toAnyValue(source[key]);
-      }
+    if (pipeline.mirror) {
+      const context = safeContext ?? (redactSecrets(record.context) as LogFields);
+      const fields = redactSecrets(record.fields) as LogFields;
+      pipeline.sink.write(jsonLine(toJsonObject(record, context, fields)));
     }
-    otel.emit({
-      timestamp: record.time,
-      severityNumber: LOG_LEVEL_SEVERITY[record.level],
-      severityText: record.level,
-      body: record.event,
-      attributes,
-      context: otelContext ?? contextOf(record),
+    const enqueue = pipeline.enqueue;
+    if (!enqueue) return;
+    enqueue({
+      time: record.time,
+      level: record.level,
+      event: record.event,
+      scope: record.logger,
+      context: safeAttrs ?? safeAttributes(record.context),
+      fields: snapshotFields(record.fields),
+      spanContext: spanContext ?? contextOf(record),
     });
   } catch {
     // logging never throws into the host
   }
 }
 
+const EMPTY: LogFields = Object.freeze({});
+
 /** A `TelemetryLogger` over the pipeline; records carry the active span's ids. */
 export function createLogger(pipeline: LogPipeline, name: string, bindings: LogFields = {}): TelemetryLogger {
   const context: LogFields = Object.freeze({ ...bindings });
   const safeContext = redactSecrets(context) as LogFields;
+  const safeAttrs = safeAttributes(context);
   const min = LOG_LEVEL_SEVERITY[pipeline.threshold];
+  // The span context validated last (a span's context object is reused for all its records):
+  // the hex checks of isSpanContextValid then run once per span, not once per record.
+  let lastValid: SpanContext | undefined;
   const log = (level: LogLevel, event: string, fields?: LogFields): void => {
     if (LOG_LEVEL_SEVERITY[level] < min) return;
-    const active = contextApi.active();
-    const spanContext = trace.getSpanContext(active);
-    const valid = spanContext !== undefined && isSpanContextValid(spanContext);
+    let spanContext = trace.getSpanContext(contextApi.active());
+    if (spanContext !== undefined && spanContext !== lastValid) {
+      if (isSpanContextValid(spanContext)) lastValid = spanContext;
+      else spanContext = undefined;
+    }
+    const time = Date.now();
+    if (!pipeline.mirror) {
+      // OTLP only: straight to the queue as a snapshot, no intermediate record.
+      const enqueue = pipeline.enqueue;
+      if (!enqueue) return;
+      try {
+        enqueue({ time, level, event, scope: name, context: safeAttrs, fields: snapshotFields(fields), spanContext });
+      } catch {
+        // logging never throws into the host
+      }
+      return;
+    }
     writeRecord(
       pipeline,
       {
-        time: Date.now(),
+        time,
         level,
         event,
         logger: name,
         context,
-        fields: fields ?? {},
-        traceId: valid ? spanContext.traceId : undefined,
-        spanId: valid ? spanContext.spanId : undefined,
+        fields: fields ?? EMPTY,
+        traceId: spanContext?.traceId,
+        spanId: spanContext?.spanId,
       },
-      active,
+      spanContext,
       safeContext,
+      safeAttrs,
     );
   };
   return {

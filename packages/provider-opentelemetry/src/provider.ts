@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { credentials as grpcCredentials, Metadata } from '@grpc/grpc-js';
-import { propagation, TraceFlags, type Context, type Meter, type Tracer } from '@opentelemetry/api';
+import { propagation, TraceFlags, type Meter, type Tracer } from '@opentelemetry/api';
 import {
   CompositePropagator,
   ExportResultCode,
@@ -14,13 +14,14 @@ import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/export
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord, type SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import {
   AggregationTemporality,
   AggregationType,
   MeterProvider,
   PeriodicExportingMetricReader,
   type AggregationOption,
+  type CollectionResult,
   type MetricReader,
   type PushMetricExporter,
   type ResourceMetrics,
@@ -46,7 +47,9 @@ import { parseProviderConfig, resolveExportTimeoutMs, type OpenTelemetryProvider
 import { checkEndpoint, resolveEndpoint, type Endpoint, type Signal } from './endpoint';
 import { BatchQueue, exportBatch, RetryGate, type BatchExporter } from './export';
 import { GRPC_PATHS, GrpcOtlpExporter } from './grpc';
-import { createLineSink, createLogger, writeRecord, type LineSink, type LogPipeline } from './logger';
+import { createLineSink, createLogger, toExportable, writeRecord, type LineSink, type LogPipeline, type PendingLog } from './logger';
+import { PooledIdGenerator } from './ids';
+import { MetricAggregator } from './metrics';
 import { buildResource } from './resource';
 import { peerDependencies, version } from '../package.json';
 
@@ -93,6 +96,10 @@ export interface OpenTelemetryProviderInstance extends ProviderInstance {
 }
 
 const DROP_WARNING_INTERVAL_MS = 60_000;
+const DROP_KEYS = {
+  traces: { queue_full: 'traces|queue_full', shutdown: 'traces|shutdown' },
+  logs: { queue_full: 'logs|queue_full', shutdown: 'logs|shutdown' },
+} as const;
 const FAILURE_WARNING_INTERVAL_MS = 30_000;
 
 /** Resolves when `promise` settles or after `ms`, whichever is first; never rejects; the timer never keeps the process alive. */
@@ -134,6 +141,49 @@ function errorText(error: unknown): string {
   if (!error) return 'unknown error';
   const message = (error as Error).message ?? String(error);
   return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}
+
+/** A periodic reader that first moves pre-aggregated measurements into the SDK. */
+class DrainingPeriodicReader extends PeriodicExportingMetricReader {
+  constructor(
+    private readonly drainPending: () => void,
+    options: ConstructorParameters<typeof PeriodicExportingMetricReader>[0],
+  ) {
+    super(options);
+  }
+
+  override collect(options?: Parameters<MetricReader['collect']>[0]): Promise<CollectionResult> {
+    this.drainPending();
+    return super.collect(options);
+  }
+}
+
+/** The Prometheus reader, draining pre-aggregated measurements before each scrape's collection. */
+class DrainingPrometheusExporter extends PrometheusExporter {
+  constructor(
+    private readonly drainPending: () => void,
+    options: ConstructorParameters<typeof PrometheusExporter>[0],
+  ) {
+    super(options);
+  }
+
+  override collect(options?: Parameters<MetricReader['collect']>[0]): Promise<CollectionResult> {
+    this.drainPending();
+    return super.collect(options);
+  }
+}
+
+const NO_SPAN_METRICS = { startSpan: () => () => {} };
+
+/**
+ * The SDK tracer records its own span metrics (otel.sdk.span.*) on every span start and end; with
+ * no meterProvider given to it (ours) they go to a no-op meter, yet still cost building attribute
+ * objects per span. Skip that work; nothing observable changes. (SDK version pinned in package.json.)
+ */
+function withoutSelfMetrics(tracer: Tracer): Tracer {
+  const internal = tracer as unknown as { _tracerMetrics?: { startSpan?: unknown } };
+  if (internal._tracerMetrics && typeof internal._tracerMetrics.startSpan === 'function') internal._tracerMetrics = NO_SPAN_METRICS;
+  return tracer;
 }
 
 function hasDataPoints(metrics: ResourceMetrics): boolean {
@@ -276,7 +326,8 @@ async function assembleInstance(
     if (signal === 'traces') counts.droppedSpans += count;
     else counts.droppedLogRecords += count;
     const reason = cause === 'closed' ? 'shutdown' : cause;
-    const key = `${signal}|${reason}`;
+    // Constant keys: drops come in bursts (a full queue), one call per item.
+    const key = DROP_KEYS[signal][reason];
     dropsByReason.set(key, (dropsByReason.get(key) ?? 0) + count);
     const what = signal === 'traces' ? 'spans' : 'log records';
     if (reason === 'queue_full') {
@@ -354,41 +405,44 @@ async function assembleInstance(
   const ratio = Math.min(1, Math.max(0, settings.samplingRatio));
   const tracerProvider = new BasicTracerProvider({
     resource,
+    idGenerator: new PooledIdGenerator(),
     sampler: new ParentBasedSampler({ root: ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(ratio) }),
     // Without OTLP, spans still give log records their trace ids; they are not exported.
     spanProcessors: otlp ? [spanProcessor] : [],
   });
 
   // ---- logs ----
-  const logQueue = new BatchQueue<ReadableLogRecord>({
-    send: (items) => exportBatch(exporters!.logs, items, { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
+  // Records are queued as light snapshots; redaction and conversion to OTLP log records happen
+  // here in the export step, off the request path (no SDK LogRecord per call).
+  const scopes = new Map<string, { readonly name: string; readonly version?: string; readonly schemaUrl?: string }>();
+  const scopeOf = (name: string) => {
+    let scope = scopes.get(name);
+    if (!scope) {
+      scope = { name, version: undefined, schemaUrl: undefined };
+      if (scopes.size < 1000) scopes.set(name, scope);
+    }
+    return scope;
+  };
+  const logQueue = new BatchQueue<PendingLog>({
+    send: (items) =>
+      exportBatch(exporters!.logs, toExportable<ReadableLogRecord>(items, resource, scopeOf), { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
     maxQueueSize: settings.batch.maxQueueSize,
     maxBatchSize: settings.batch.maxBatchSize,
     scheduledDelayMs: settings.batch.timeoutMs,
     onDrop: (reason, count) => onDrop('logs', reason, count),
     onExportResult: (items, result) => onExportResult('logs', items, result),
   });
-  const logProcessor: LogRecordProcessor = {
-    onEmit: (record: SdkLogRecord, _context?: Context) => logQueue.add(record as unknown as ReadableLogRecord),
-    forceFlush: () => logQueue.flush(),
-    shutdown: () => Promise.resolve(),
-  };
-  const loggerProvider = new LoggerProvider({ resource, processors: otlp ? [logProcessor] : [] });
-  disposers.push(() => tracerProvider.shutdown(), () => loggerProvider.shutdown());
+  disposers.push(() => tracerProvider.shutdown());
   let logsOpen = true;
-  const otelLoggers = new Map<string, ReturnType<LoggerProvider['getLogger']>>();
   const pipeline: LogPipeline = {
     sink,
+    mirror: sink.description !== 'none',
     threshold: settings.logLevel,
-    otelLogger: (name) => {
-      if (!logsOpen || !otlp) return undefined;
-      let logger = otelLoggers.get(name);
-      if (!logger) {
-        logger = loggerProvider.getLogger(name);
-        otelLoggers.set(name, logger);
-      }
-      return logger;
-    },
+    enqueue: otlp
+      ? (record) => {
+          if (logsOpen) logQueue.add(record);
+        }
+      : undefined,
   };
 
   // ---- metrics ----
@@ -410,10 +464,15 @@ async function assembleInstance(
     selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
     selectAggregation: (): AggregationOption => ({ type: AggregationType.DEFAULT }),
   };
+  // Synchronous instruments pre-aggregate on the request path; every reader drains them into the
+  // SDK right before it collects, so nothing recorded is missing from an export or a scrape.
+  const aggregator = new MetricAggregator();
+  disposers.push(() => aggregator.close());
+  const drain = (): void => aggregator.drain();
   const readers: MetricReader[] = [];
   if (otlp) {
     readers.push(
-      new PeriodicExportingMetricReader({
+      new DrainingPeriodicReader(drain, {
         exporter: metricExporter,
         exportIntervalMillis: settings.metricExportIntervalMs,
         // The SDK requires timeout <= interval.
@@ -426,7 +485,7 @@ async function assembleInstance(
   let prometheusServer: http.Server | undefined;
   let prometheusPort: number | undefined;
   if (settings.prometheusPort !== undefined) {
-    const prometheus = new PrometheusExporter({ preventServerStart: true, host: config.prometheusHost, port: settings.prometheusPort });
+    const prometheus = new DrainingPrometheusExporter(drain, { preventServerStart: true, host: config.prometheusHost, port: settings.prometheusPort });
     readers.push(prometheus);
     prometheusServer = http.createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
@@ -483,6 +542,8 @@ async function assembleInstance(
       if (sink.dropped > 0) observe.observe(sink.dropped, { signal: 'log_mirror', reason: 'not_written' });
     });
 
+  const meters = new Map<string, Meter>();
+
   // ---- lifecycle ----
   const flushAll = (): Promise<unknown> =>
     Promise.allSettled([spanQueue.flush(), logQueue.flush(), attempt(() => meterProvider.forceFlush())]);
@@ -498,6 +559,7 @@ async function assembleInstance(
       spanQueue.drop();
       logQueue.drop();
       logsOpen = false;
+      aggregator.close();
       metricsClosed = true;
       gate.close();
       const left = Math.max(250, Math.min(1000, config.shutdownTimeoutMs - (Date.now() - started)));
@@ -505,7 +567,6 @@ async function assembleInstance(
         Promise.allSettled([
           attempt(() => meterProvider.shutdown()),
           attempt(() => tracerProvider.shutdown()),
-          attempt(() => loggerProvider.shutdown()),
           attempt(() => exporters?.traces.shutdown()),
           attempt(() => exporters?.logs.shutdown()),
           attempt(() => exporters?.metrics.shutdown()),
@@ -534,8 +595,16 @@ async function assembleInstance(
     prometheusPort,
     endpoint: endpoint ? { url: endpoint.display, protocol: endpoint.protocol, secure: endpoint.secure } : undefined,
     logger: (name) => createLogger(pipeline, name),
-    tracer: (name, version) => tracerProvider.getTracer(name, version),
-    meter: (name, version) => meterProvider.getMeter(name, version),
+    tracer: (name, version) => withoutSelfMetrics(tracerProvider.getTracer(name, version)),
+    meter: (name, version) => {
+      const key = `${name}@${version ?? ''}`;
+      let meter = meters.get(key);
+      if (!meter) {
+        meter = aggregator.meter(meterProvider.getMeter(name, version));
+        if (meters.size < 1000) meters.set(key, meter);
+      }
+      return meter;
+    },
     checkConnectivity: (timeoutMs) =>
       endpoint ? checkEndpoint(endpoint, timeoutMs) : Promise.resolve({ ok: true, detail: 'OTLP export is off (otlp_export: false)' }),
     emit: (record) => writeRecord(pipeline, record),
