@@ -2,7 +2,7 @@
 // ephemeral loopback port, with the demo upstream server as its stdio child. A load generator of
 // MCP SDK clients runs in the calling process.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,8 +39,18 @@ export function gatewayTelemetry(setup, receiver) {
   }
 }
 
+// Temp folders (config + gateway stderr) made by this process, removed when it exits.
+const tempDirs = [];
+process.once('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Writes an enkrypt_mcp_config.json (the demo's example shape: guardrails on) and returns its path. */
-export function writeGatewayConfig(telemetry, { dir = mkdtempSync(path.join(os.tmpdir(), 'bench-gw-')), extraTelemetryConfig = {} } = {}) {
+export function writeGatewayConfig(telemetry, { dir, extraTelemetryConfig = {} } = {}) {
+  if (!dir) {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bench-gw-'));
+    tempDirs.push(dir);
+  }
   const config = {
     common_mcp_gateway_config: {
       enkrypt_log_level: 'INFO',
