@@ -19,6 +19,9 @@ const RESERVED = new Set(['time', 'level', 'logger', 'event', 'trace_id', 'span_
 /** Where JSON lines go. */
 export interface LineSink {
   write(line: string): void;
+  /** Hands what is queued to the destination now. */
+  flush(): void;
+  /** Flushes; later lines are written unbatched (stderr) or not at all (a file). */
   close(): void;
   readonly description: string;
   /** Lines not written: the stream's buffer was over its cap (nobody reads stderr) or a write failed. */
@@ -41,11 +44,28 @@ export interface LineSinkOptions {
   maxBufferedBytes?: number;
 }
 
+/** Mirror lines are gathered and written with one `write` once this many UTF-16 units are queued. */
+const FLUSH_AT = 16 * 1024;
+
+// One 'exit' listener for all stderr sinks (one per instance would trip MaxListenersExceededWarning):
+// what is still queued is written synchronously, since no immediate runs after 'exit'.
+const exitFlushers = new Set<() => void>();
+let exiting = false;
+function flushAllAtExit(): void {
+  exiting = true;
+  for (const flush of exitFlushers) flush();
+}
+
 function stderrSink(options: LineSinkOptions): LineSink {
   const stream = options.stderr ?? process.stderr;
   const cap = options.maxBufferedBytes ?? MIRROR_MAX_BUFFERED_BYTES;
   let dropped = 0;
   let paused = false;
+  let closed = false;
+  // Lines not yet handed to the stream: written on the next turn of the event loop (an unref'd
+  // immediate, so it never keeps the process alive), when large, on flush/close, and at exit.
+  let pending = '';
+  let scheduled = false;
   const resume = (): void => {
     paused = false;
   };
@@ -53,6 +73,34 @@ function stderrSink(options: LineSinkOptions): LineSink {
     dropped += 1;
     if (dropped === 1) options.onFirstDrop?.(`stderr is not being read: over ${cap} bytes are waiting in its buffer`);
   };
+  const flush = (): void => {
+    if (pending === '') return;
+    const chunk = pending;
+    pending = '';
+    try {
+      stream.write(chunk);
+    } catch {
+      // a closed stderr must not crash the host
+    }
+  };
+  const flushSoon = (): void => {
+    scheduled = false;
+    flush();
+  };
+  const flushAtExit = (): void => {
+    if (pending === '') return;
+    const chunk = pending;
+    pending = '';
+    try {
+      // fd 2 directly: a stream write may be asynchronous, and nothing asynchronous runs after 'exit'.
+      if (stream === process.stderr) writeSync(2, chunk);
+      else stream.write(chunk);
+    } catch {
+      // a closed stderr must not crash the host
+    }
+  };
+  if (exitFlushers.size === 0) process.on('exit', flushAllAtExit);
+  exitFlushers.add(flushAtExit);
   return {
     write: (line) => {
       try {
@@ -62,17 +110,28 @@ function stderrSink(options: LineSinkOptions): LineSink {
           paused = false;
           stream.removeListener('drain', resume);
         }
-        if (stream.writableLength >= cap) {
+        // The queued chunk counts against the cap too: it is about to join the stream's buffer.
+        if (stream.writableLength + pending.length >= cap) {
           paused = true;
           stream.once('drain', resume);
           return drop();
         }
-        stream.write(line);
+        pending += line;
+        if (closed || exiting || pending.length >= FLUSH_AT) flush();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(flushSoon).unref();
+        }
       } catch {
         // a closed stderr must not crash the host
       }
     },
+    flush,
     close: () => {
+      flush();
+      closed = true;
+      exitFlushers.delete(flushAtExit);
+      if (exitFlushers.size === 0) process.removeListener('exit', flushAllAtExit);
       stream.removeListener('drain', resume);
     },
     description: 'stderr',
@@ -86,7 +145,7 @@ function stderrSink(options: LineSinkOptions): LineSink {
 export function createLineSink(spec: string, baseDir: string, options: LineSinkOptions = {}): LineSink {
   const lower = spec.toLowerCase();
   if (lower === 'none' || lower === 'off' || lower === 'false') {
-    return { write: () => {}, close: () => {}, description: 'none', dropped: 0 };
+    return { write: () => {}, flush: () => {}, close: () => {}, description: 'none', dropped: 0 };
   }
   if (lower === 'stderr') return stderrSink(options);
   if (lower === 'stdout' || lower === '/dev/stdout' || lower === '-') {
@@ -122,6 +181,7 @@ export function createLineSink(spec: string, baseDir: string, options: LineSinkO
         }
       }
     },
+    flush: () => {},
     close: () => {
       if (fd === undefined) return;
       try {
@@ -143,29 +203,51 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+// Records logged in the same millisecond share one formatted timestamp (toISOString is costly per line).
+let lastTime = Number.NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastIso = new Date(ms).toISOString();
+    lastTime = ms;
+  }
+  return lastIso;
+}
+
+function copyFields(out: Record<string, unknown>, source: LogFields): void {
+  for (const key of Object.keys(source)) {
+    if (RESERVED.has(key)) continue;
+    const value = plain(source[key]);
+    if (value !== undefined) out[key] = value;
+  }
+}
+
 /** The JSON-line object of a record (as core's spec: record keys first, fields cannot overwrite them). */
 export function toJsonObject(record: LogRecord, context: LogFields, fields: LogFields): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    time: new Date(record.time).toISOString(),
+    time: isoTime(record.time),
     level: record.level,
     logger: record.logger,
     event: record.event,
   };
-  for (const source of [context, fields]) {
-    for (const key of Object.keys(source)) {
-      if (RESERVED.has(key)) continue;
-      const value = plain(source[key]);
-      if (value !== undefined) out[key] = value;
-    }
-  }
+  copyFields(out, context);
+  copyFields(out, fields);
   if (record.traceId) out.trace_id = record.traceId;
   if (record.spanId) out.span_id = record.spanId;
   return out;
 }
 
+const bigintAsString = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
+
 function jsonLine(object: Record<string, unknown>): string {
   try {
-    return `${JSON.stringify(object, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))}\n`;
+    // Without a replacer first: far faster, and it throws only on a bigint (or a cycle).
+    return `${JSON.stringify(object)}\n`;
+  } catch {
+    // a bigint, or a cycle: retried below
+  }
+  try {
+    return `${JSON.stringify(object, bigintAsString)}\n`;
   } catch (error) {
     return `${JSON.stringify({
       time: object.time,

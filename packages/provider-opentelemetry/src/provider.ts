@@ -545,8 +545,10 @@ async function assembleInstance(
   const meters = new Map<string, Meter>();
 
   // ---- lifecycle ----
-  const flushAll = (): Promise<unknown> =>
-    Promise.allSettled([spanQueue.flush(), logQueue.flush(), attempt(() => meterProvider.forceFlush())]);
+  const flushAll = (): Promise<unknown> => {
+    sink.flush();
+    return Promise.allSettled([spanQueue.flush(), logQueue.flush(), attempt(() => meterProvider.forceFlush())]);
+  };
 
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {

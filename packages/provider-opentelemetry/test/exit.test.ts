@@ -53,3 +53,26 @@ describe.each(['grpc', 'http/protobuf'] as const)('a host that never calls shutd
     expect(receiver.spans.some((s) => s.name === 'forgotten')).toBe(true);
   });
 });
+
+it('writes the stderr mirror lines still queued when the process exits before the next event-loop turn', async () => {
+  const script = `
+    const { DEFAULT_TELEMETRY_SETTINGS } = await import('@secure-mcp-gateway/telemetry-core');
+    const { default: provider } = await import(${JSON.stringify(dist)});
+    const settings = { ...DEFAULT_TELEMETRY_SETTINGS, url: 'http://127.0.0.1:1' };
+    const diagnostics = { debug() {}, warn() {}, error() {} };
+    const instance = await provider.create({ log_mirror: 'stderr', otlp_export: false }, { settings, stdoutReserved: true, configDir: process.cwd(), env: {}, diagnostics });
+    const logger = instance.logger('t');
+    for (let i = 0; i < 5; i += 1) logger.info('last words', { i });
+    process.exit(3); // no shutdown, no flush, no immediate runs
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(code).toBe(3);
+  expect(stdout).toBe('');
+  const lines = stderr.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(lines.map((line) => [line.event, line.i])).toEqual([0, 1, 2, 3, 4].map((i) => ['last words', i]));
+});

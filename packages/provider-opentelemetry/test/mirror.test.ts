@@ -29,16 +29,32 @@ it('mirrors records as JSON lines to stderr by default, and writes nothing to st
   const stdout = capture(process.stdout);
   const { instance } = await start({ url: 'http://127.0.0.1:1' }, { log_mirror: 'stderr', otlp_export: false });
   instance.logger('gateway').warn('upstream slow', { server: 'github', ms: 1234 });
+  await instance.forceFlush();
   const line = stderr.find((l) => l.includes('upstream slow'))!;
   expect(line.endsWith('\n')).toBe(true);
   expect(JSON.parse(line)).toMatchObject({ level: 'WARNING', logger: 'gateway', event: 'upstream slow', server: 'github', ms: 1234 });
   expect(stdout).toEqual([]);
 });
 
+it('batches stderr lines into one write on the next turn of the event loop, none on the request path', async () => {
+  const stderr = capture(process.stderr);
+  const { instance } = await start({ url: 'http://127.0.0.1:1' }, { log_mirror: 'stderr', otlp_export: false });
+  const logger = instance.logger('gateway');
+  for (let i = 0; i < 3; i += 1) logger.info('batched', { i, authorization: 'Bearer s3cr3t' });
+  expect(stderr.filter((chunk) => chunk.includes('batched'))).toEqual([]);
+  await new Promise((resolve) => setImmediate(resolve));
+  const chunks = stderr.filter((chunk) => chunk.includes('batched'));
+  expect(chunks).toHaveLength(1);
+  const lines = chunks[0]!.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(lines.map((line) => line.i)).toEqual([0, 1, 2]);
+  expect(chunks[0]).not.toContain('s3cr3t');
+});
+
 it('writes no mirror with log_mirror "none"', async () => {
   const stderr = capture(process.stderr);
   const { instance } = await start({ url: 'http://127.0.0.1:1' }, { log_mirror: 'none', otlp_export: false });
   instance.logger('gateway').error('nowhere');
+  await instance.forceFlush();
   expect(stderr.filter((l) => l.includes('nowhere'))).toEqual([]);
 });
 
@@ -61,7 +77,11 @@ it('drops and counts stderr mirror lines while over 1 MiB waits unread in stderr
   fakeBufferedBytes(() => buffered);
   const { instance, warnings } = await start({ url: 'http://127.0.0.1:1' }, { log_mirror: 'stderr', otlp_export: false });
   const logger = instance.logger('gateway');
-  const written = (event: string) => stderr.filter((line) => line.includes(`"event":"${event}"`)).length;
+  // forceFlush hands the queued chunk to the stream at once (synchronously): count lines, not chunks.
+  const written = (event: string) => {
+    void instance.forceFlush();
+    return stderr.join('').split('\n').filter((line) => line.includes(`"event":"${event}"`)).length;
+  };
 
   buffered = 1024 * 1024 - 1;
   logger.info('below the cap');
