@@ -4,7 +4,7 @@
 // Drain time: from the end of the burst until the receiver holds every span that was not dropped.
 // The naive SDK runs beside it for contrast (it has no public drop counter: its drops are silent).
 import { fileURLToPath } from 'node:url';
-import { argValue, emitResult, median, quick, rotate, round, runNodeChild, sleep } from '../lib/common.mjs';
+import { argValue, emitResult, median, quick, rotate, round, runNodeChild, runCase, sleep } from '../lib/common.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const SPANS = 100_000;
@@ -170,14 +170,4 @@ async function main() {
   });
 }
 
-if (process.argv.includes('--worker')) {
-  worker().catch((err) => {
-    process.stderr.write(`${err?.stack ?? err}\n`);
-    process.exit(1);
-  });
-} else {
-  main().catch((err) => {
-    process.stderr.write(`${err?.stack ?? err}\n`);
-    process.exit(1);
-  });
-}
+runCase({ main, worker });

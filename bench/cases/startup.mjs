@@ -4,7 +4,7 @@
 // black-holed port (a loopback listener whose accept queue is full, so SYNs go unanswered) and a
 // receiver that never answers ("stall") it must be bounded by connectivity_timeout.
 import { fileURLToPath } from 'node:url';
-import { argValue, emitResult, median, quick, refusedPort, rotate, round, runNodeChild } from '../lib/common.mjs';
+import { argValue, emitResult, median, quick, refusedPort, rotate, round, runCase, runNodeChild } from '../lib/common.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const TIMEOUT_S = 2; // connectivity_timeout, the design's default
@@ -161,14 +161,4 @@ async function main() {
   });
 }
 
-if (process.argv.includes('--worker')) {
-  worker().catch((err) => {
-    process.stderr.write(`${err?.stack ?? err}\n`);
-    process.exit(1);
-  });
-} else {
-  main().catch((err) => {
-    process.stderr.write(`${err?.stack ?? err}\n`);
-    process.exit(1);
-  });
-}
+runCase({ main, worker });

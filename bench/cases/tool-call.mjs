@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  argValue, emitResult, median, quick, rotate, round, runNodeChild, sleep, yieldToLoop,
+  argValue, emitResult, median, quick, rotate, round, runCase, runNodeChild, sleep, yieldToLoop,
 } from '../lib/common.mjs';
 
 const self = fileURLToPath(import.meta.url);
@@ -286,14 +286,4 @@ async function main() {
   });
 }
 
-if (process.argv.includes('--worker')) {
-  worker().catch((err) => {
-    process.stderr.write(`${err?.stack ?? err}\n`);
-    process.exit(1);
-  });
-} else {
-  main().catch((err) => {
-    process.stderr.write(`${err?.stack ?? err}\n`);
-    process.exit(1);
-  });
-}
+runCase({ main, worker });

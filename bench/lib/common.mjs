@@ -110,3 +110,15 @@ export async function rssOfPid(pid) {
     return NaN;
   }
 }
+
+/**
+ * Runs a case script: `worker()` when started with `--worker` (a measured child process),
+ * else `main()`. A failure prints its stack to stderr and exits 1, so run.mjs sees it.
+ */
+export function runCase({ main, worker }) {
+  const entry = process.argv.includes('--worker') ? worker : main;
+  entry().catch((err) => {
+    process.stderr.write(`${err?.stack ?? err}\n`);
+    process.exit(1);
+  });
+}

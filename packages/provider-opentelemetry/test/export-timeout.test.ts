@@ -1,22 +1,12 @@
 // The export deadline: 10000 ms by default (room for the backoff retries of a 429/503), set by
 // export_timeout_ms, overridden by OTEL_BSP_EXPORT_TIMEOUT / OTEL_EXPORTER_OTLP_TIMEOUT.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
+import type { OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
 import { resolveExportTimeoutMs } from '../src/config';
 import { configSchema } from '../src/index';
-import { cleanup, start } from './helpers';
+import { cleanup, receiver, start } from './helpers';
 
-const receivers: OtlpReceiver[] = [];
-afterEach(async () => {
-  await cleanup();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
-
-async function receiver(options?: Parameters<typeof startOtlpReceiver>[0]): Promise<OtlpReceiver> {
-  const r = await startOtlpReceiver(options);
-  receivers.push(r);
-  return r;
-}
+afterEach(cleanup);
 
 describe.each(['http/protobuf', 'grpc'] as const)('export deadline over %s', (protocol) => {
   const urlOf = (r: OtlpReceiver) => (protocol === 'grpc' ? r.grpcUrl : r.httpUrl);

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TELEMETRY_SETTINGS, type ProviderContext, type TelemetrySettings } from '@secure-mcp-gateway/telemetry-core';
+import { startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
 import provider, { type OpenTelemetryProviderInstance } from '../src/index';
 
 export interface Started {
@@ -15,6 +16,7 @@ export interface Started {
 
 const dirs: string[] = [];
 const running: OpenTelemetryProviderInstance[] = [];
+const receivers: OtlpReceiver[] = [];
 
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'otel-provider-test-'));
@@ -74,8 +76,16 @@ export async function start(
   return { instance, warnings, logFile, readLogs: () => readJsonLines(logFile) };
 }
 
-/** Shuts down every instance started by `start` and removes temp folders (call in afterEach). */
+/** Starts a real OTLP receiver on 127.0.0.1 that `cleanup` closes. */
+export async function receiver(options?: Parameters<typeof startOtlpReceiver>[0]): Promise<OtlpReceiver> {
+  const started = await startOtlpReceiver(options);
+  receivers.push(started);
+  return started;
+}
+
+/** Shuts down every instance started by `start`, closes receivers, removes temp folders (call in afterEach). */
 export async function cleanup(): Promise<void> {
   await Promise.allSettled(running.splice(0).map((instance) => instance.shutdown()));
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

@@ -11,16 +11,14 @@ import {
   shutdownTelemetry,
   getProviderStats,
 } from '@secure-mcp-gateway/telemetry-core';
-import { reservePort, startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
+import { reservePort } from '@secure-mcp-gateway/otlp-test-receiver';
 import opentelemetryProvider from '../src/index';
-import { cleanup, readJsonLines, start, tempDir } from './helpers';
+import { cleanup, readJsonLines, receiver, start, tempDir } from './helpers';
 
-const receivers: OtlpReceiver[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
   await shutdownTelemetry({ timeoutMs: 3000 });
   await cleanup();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
 describe.each(['grpc', 'http/protobuf'] as const)('collector absent at start (%s)', (protocol) => {
@@ -68,8 +66,7 @@ describe.each(['grpc', 'http/protobuf'] as const)('collector absent at start (%s
     await new Promise((resolve) => setTimeout(resolve, 700)); // a few re-checks
     expect(stderr.filter((line) => line.includes('unreachable'))).toHaveLength(1);
 
-    const r = await startOtlpReceiver({ ports: protocol === 'grpc' ? { grpc: port } : { http: port } });
-    receivers.push(r);
+    const r = await receiver({ ports: protocol === 'grpc' ? { grpc: port } : { http: port } });
     await vi.waitFor(() => expect(getTelemetryStatus().state).toBe('active'), { timeout: 5000, interval: 50 });
 
     getTracer('app').startSpan('after appear').end();

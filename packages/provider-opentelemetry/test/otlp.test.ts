@@ -2,20 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
-import { cleanup, start } from './helpers';
+import type { OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
+import { cleanup, receiver, start } from './helpers';
 
-const receivers: OtlpReceiver[] = [];
-afterEach(async () => {
-  await cleanup();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
-
-async function receiver(): Promise<OtlpReceiver> {
-  const r = await startOtlpReceiver();
-  receivers.push(r);
-  return r;
-}
+afterEach(cleanup);
 
 const lastPoint = (r: OtlpReceiver, name: string) => r.metrics.filter((m) => m.name === name).at(-1);
 

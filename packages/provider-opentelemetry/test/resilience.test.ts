@@ -1,19 +1,9 @@
 // The host is never hurt: failures are retried, counted and reported once; nothing blocks.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
-import { cleanup, start } from './helpers';
+import type { OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
+import { cleanup, receiver, start } from './helpers';
 
-const receivers: OtlpReceiver[] = [];
-afterEach(async () => {
-  await cleanup();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
-
-async function receiver(options?: Parameters<typeof startOtlpReceiver>[0]): Promise<OtlpReceiver> {
-  const r = await startOtlpReceiver(options);
-  receivers.push(r);
-  return r;
-}
+afterEach(cleanup);
 
 describe.each(['http/protobuf', 'grpc'] as const)('resilience over %s', (protocol) => {
   const urlOf = (r: OtlpReceiver) => (protocol === 'grpc' ? r.grpcUrl : r.httpUrl);

@@ -1,7 +1,7 @@
 // TLS with a CA made here, mTLS with a client certificate, and a wrong CA refused clearly.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestCertificates, startOtlpReceiver, type OtlpReceiver, type TestCertificates } from '@secure-mcp-gateway/otlp-test-receiver';
-import { cleanup, start } from './helpers';
+import { createTestCertificates, type OtlpReceiver, type TestCertificates } from '@secure-mcp-gateway/otlp-test-receiver';
+import { cleanup, receiver, start } from './helpers';
 
 let certs: TestCertificates;
 beforeAll(() => {
@@ -9,25 +9,17 @@ beforeAll(() => {
 });
 afterAll(() => certs.cleanup());
 
-const receivers: OtlpReceiver[] = [];
-afterEach(async () => {
-  await cleanup();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
+afterEach(cleanup);
 
-async function receiver(requireClientCert = false): Promise<OtlpReceiver> {
-  const r = await startOtlpReceiver({
-    tls: { cert: certs.serverCertPath, key: certs.serverKeyPath, ca: certs.caCertPath, requireClientCert },
-  });
-  receivers.push(r);
-  return r;
+function tlsReceiver(requireClientCert = false): Promise<OtlpReceiver> {
+  return receiver({ tls: { cert: certs.serverCertPath, key: certs.serverKeyPath, ca: certs.caCertPath, requireClientCert } });
 }
 
 describe.each(['http/protobuf', 'grpc'] as const)('TLS over %s', (protocol) => {
   const urlOf = (r: OtlpReceiver) => (protocol === 'grpc' ? r.grpcUrl : r.httpUrl).replace('https://', 'http://');
 
   it('exports over TLS to a collector whose certificate chains to the configured CA', async () => {
-    const r = await receiver();
+    const r = await tlsReceiver();
     // an http:// URL with insecure: false is dialled over TLS
     const { instance } = await start({ url: urlOf(r), protocol, insecure: false, tls: { ca: certs.caCertPath } });
     expect(instance.endpoint?.secure).toBe(true);
@@ -40,7 +32,7 @@ describe.each(['http/protobuf', 'grpc'] as const)('TLS over %s', (protocol) => {
   });
 
   it('exports over mTLS with a client certificate and key', async () => {
-    const r = await receiver(true);
+    const r = await tlsReceiver(true);
     const { instance } = await start({
       url: urlOf(r),
       protocol,
@@ -54,7 +46,7 @@ describe.each(['http/protobuf', 'grpc'] as const)('TLS over %s', (protocol) => {
   });
 
   it('without the client certificate the mTLS collector refuses the export; it is counted and reported', async () => {
-    const r = await receiver(true);
+    const r = await tlsReceiver(true);
     const { instance, warnings } = await start({ url: urlOf(r), protocol, insecure: false, tls: { ca: certs.caCertPath } }, { export_timeout_ms: 1500 });
     const check = await instance.checkConnectivity(2000);
     expect(check.ok).toBe(false);
@@ -67,7 +59,7 @@ describe.each(['http/protobuf', 'grpc'] as const)('TLS over %s', (protocol) => {
   });
 
   it('a server certificate from another CA is refused with a clear error naming the endpoint and the ca setting', async () => {
-    const r = await receiver();
+    const r = await tlsReceiver();
     const { instance, warnings } = await start({ url: urlOf(r), protocol, insecure: false, tls: { ca: certs.otherCaCertPath } }, { export_timeout_ms: 1500 });
     const check = await instance.checkConnectivity(2000);
     expect(check.ok).toBe(false);
