@@ -1,14 +1,13 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   context as contextApi,
   createContextKey,
-  createTraceState,
+  defaultTextMapSetter,
   isSpanContextValid,
   propagation,
-  ROOT_CONTEXT,
   trace,
   type Context,
-  type ContextManager,
+  type TextMapGetter,
 } from '@opentelemetry/api';
 
 /** Ids of the span active in `ctx` (default: the active context); empty when there is none. */
@@ -16,40 +15,6 @@ export function activeTraceIds(ctx: Context = contextApi.active()): { traceId?: 
   const spanContext = trace.getSpanContext(ctx);
   if (!spanContext || !isSpanContextValid(spanContext)) return {};
   return { traceId: spanContext.traceId, spanId: spanContext.spanId };
-}
-
-/** A minimal AsyncLocalStorage context manager (what @opentelemetry/context-async-hooks does, minus emitters). */
-class AsyncLocalStorageContextManager implements ContextManager {
-  private readonly storage = new AsyncLocalStorage<Context>();
-
-  active(): Context {
-    return this.storage.getStore() ?? ROOT_CONTEXT;
-  }
-
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
-    const cb = thisArg == null ? fn : fn.bind(thisArg);
-    return this.storage.run(ctx, cb as never, ...args);
-  }
-
-  bind<T>(ctx: Context, target: T): T {
-    if (typeof target !== 'function') return target;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const manager = this;
-    const fn = target as unknown as (...args: unknown[]) => unknown;
-    const bound = function (this: unknown, ...args: unknown[]) {
-      return manager.with(ctx, () => fn.apply(this, args));
-    };
-    return bound as unknown as T;
-  }
-
-  enable(): this {
-    return this;
-  }
-
-  disable(): this {
-    this.storage.disable();
-    return this;
-  }
 }
 
 const PROBE = createContextKey('secure-mcp-gateway.context-probe');
@@ -61,109 +26,66 @@ function hasWorkingContextManager(): boolean {
 }
 
 /**
- * Registers an AsyncLocalStorage context manager as the OTel global one, unless a working one is
- * already registered. Idempotent; returns true when it registered one. Providers call this
- * instead of `NodeTracerProvider.register()`.
+ * Registers the OpenTelemetry AsyncLocalStorage context manager (`@opentelemetry/context-async-hooks`,
+ * the one the Node SDK uses: it also binds event emitters, as stock instrumentations expect) as the
+ * global one, unless a working one is already registered. Idempotent; returns true when it
+ * registered one. `initTelemetry` calls it; providers need not.
  */
 export function ensureContextManager(): boolean {
   if (hasWorkingContextManager()) return false;
-  const manager = new AsyncLocalStorageContextManager();
+  const manager = new AsyncLocalStorageContextManager().enable();
   const ok = contextApi.setGlobalContextManager(manager);
   return ok && hasWorkingContextManager();
 }
 
 type Carrier = Record<string, unknown>;
 
-function readKey(carrier: Carrier, key: string): string | undefined {
-  let value = carrier[key];
-  if (value === undefined) {
-    const found = Object.keys(carrier).find((k) => k.toLowerCase() === key);
-    value = found === undefined ? undefined : carrier[found];
+/** A header's value: a string, or the strings of an array (repeated HTTP headers); anything else is absent. */
+function headerValue(value: unknown): string | string[] | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    const strings = value.filter((item): item is string => typeof item === 'string');
+    return strings.length > 0 ? strings : undefined;
   }
-  if (Array.isArray(value)) value = value.join(key === 'traceparent' ? '' : ',');
-  return typeof value === 'string' ? value : undefined;
+  return undefined;
 }
 
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+/**
+ * Reads a plain object such as MCP `params._meta` or Node's incoming headers: own keys only (the
+ * carrier comes from a client: no prototype lookups), the exact key first, then a
+ * case-insensitive match (one pass over the keys).
+ */
+export const plainObjectGetter: TextMapGetter<Carrier> = {
+  keys(carrier) {
+    return Object.keys(carrier);
+  },
+  get(carrier, key) {
+    if (Object.hasOwn(carrier, key)) return headerValue(carrier[key]);
+    for (const own of Object.keys(carrier)) {
+      if (own.length === key.length && own.toLowerCase() === key) return headerValue(carrier[own]);
+    }
+    return undefined;
+  },
+};
 
 /**
- * Writes W3C `traceparent`, `tracestate` and `baggage` of `ctx` (default: active) into a plain
- * object such as MCP `params._meta`. Returns the carrier. Writes nothing without a valid span.
+ * Writes the trace context of `ctx` (default: active) into a plain object such as MCP
+ * `params._meta`, through the globally registered propagator: W3C `traceparent`/`tracestate`
+ * and `baggage` by default, whatever `OTEL_PROPAGATORS` chose (or nothing with `none`).
+ * Returns the carrier.
  */
 export function injectTraceContext<T extends Carrier>(carrier: T, ctx: Context = contextApi.active()): T {
-  const target = carrier as Carrier;
-  const spanContext = trace.getSpanContext(ctx);
-  if (spanContext && isSpanContextValid(spanContext)) {
-    const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
-    target.traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
-    const state = spanContext.traceState?.serialize();
-    if (state) target.tracestate = state;
-  }
-  const baggage = propagation.getBaggage(ctx);
-  if (baggage) {
-    const entries = baggage
-      .getAllEntries()
-      .map(([key, entry]) => {
-        const meta = entry.metadata?.toString();
-        return `${encodeURIComponent(key)}=${encodeURIComponent(entry.value)}${meta ? `;${meta}` : ''}`;
-      })
-      .filter((entry) => entry.length <= 4096);
-    if (entries.length > 0) target.baggage = entries.slice(0, 180).join(',');
-  }
+  propagation.inject(ctx, carrier as Carrier, defaultTextMapSetter);
   return carrier;
 }
 
 /**
- * Reads W3C `traceparent`/`tracestate`/`baggage` from a plain object (e.g. MCP `params._meta`)
- * into a context derived from `ctx` (default: active), with the remote span as parent.
- * Invalid or missing values leave `ctx` as it is.
+ * Reads the trace context (W3C `traceparent`/`tracestate`/`baggage` by default) from a plain
+ * object (e.g. MCP `params._meta`) through the globally registered propagator, into a context
+ * derived from `ctx` (default: active) with the remote span as parent. Invalid or missing
+ * values leave `ctx` as it is.
  */
 export function extractTraceContext(carrier: Carrier | null | undefined, ctx: Context = contextApi.active()): Context {
   if (!carrier || typeof carrier !== 'object') return ctx;
-  let out = ctx;
-  const header = readKey(carrier, 'traceparent')?.trim().toLowerCase();
-  const match = header ? TRACEPARENT.exec(header) : null;
-  if (match) {
-    const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
-    const valid = version !== 'ff' && !(version === '00' && rest) && !/^0+$/.test(traceId) && !/^0+$/.test(spanId);
-    if (valid) {
-      const state = readKey(carrier, 'tracestate');
-      let traceState;
-      if (state) {
-        try {
-          traceState = createTraceState(state);
-        } catch {
-          traceState = undefined;
-        }
-      }
-      out = trace.setSpanContext(out, {
-        traceId,
-        spanId,
-        traceFlags: Number.parseInt(flags, 16) & 0x01,
-        isRemote: true,
-        ...(traceState ? { traceState } : {}),
-      });
-    }
-  }
-  const baggageHeader = readKey(carrier, 'baggage');
-  if (baggageHeader) {
-    const entries: Record<string, { value: string }> = {};
-    for (const item of baggageHeader.split(',')) {
-      const [pair] = item.split(';');
-      const eq = pair?.indexOf('=') ?? -1;
-      if (!pair || eq <= 0) continue;
-      try {
-        entries[decodeURIComponent(pair.slice(0, eq).trim())] = { value: decodeURIComponent(pair.slice(eq + 1).trim()) };
-      } catch {
-        // skip undecodable entries
-      }
-    }
-    if (Object.keys(entries).length > 0) {
-      const existing = propagation.getBaggage(out);
-      let baggage = existing ?? propagation.createBaggage();
-      for (const [key, entry] of Object.entries(entries)) baggage = baggage.setEntry(key, entry);
-      out = propagation.setBaggage(out, baggage);
-    }
-  }
-  return out;
+  return propagation.extract(ctx, carrier, plainObjectGetter);
 }

@@ -1,4 +1,4 @@
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Context, Meter, MeterOptions, TimeInput, Tracer, TracerOptions } from '@opentelemetry/api';
 import type { LogLevel } from './levels';
 import type { StandardSchemaV1 } from './standard-schema';
 import type { TelemetrySettings } from './settings';
@@ -41,6 +41,37 @@ export interface TelemetryLogger {
   isLevelEnabled(level: LogLevel): boolean;
 }
 
+/**
+ * A log record of the OpenTelemetry Logs API: the `LogRecord` of `@opentelemetry/api-logs`,
+ * declared here field for field so that core's types need no install of that optional package.
+ * What `logs.getLogger(...).emit(record)` receives.
+ */
+export interface OtelLogRecord {
+  eventName?: string;
+  /** `TimeInput` of the API: `HrTime`, a `Date`, or milliseconds. */
+  timestamp?: TimeInput;
+  observedTimestamp?: TimeInput;
+  /** 1-24 (`SeverityNumber` of the API): 1-4 TRACE, 5-8 DEBUG, 9-12 INFO, 13-16 WARN, 17-20 ERROR, 21-24 FATAL. */
+  severityNumber?: number;
+  severityText?: string;
+  body?: unknown;
+  attributes?: Record<string, unknown>;
+  exception?: unknown;
+  context?: Context;
+}
+
+/** A logger of the OpenTelemetry Logs API (the `Logger` of `@opentelemetry/api-logs`; an SDK logger fits). */
+export interface OtelLogger {
+  emit(record: OtelLogRecord): void;
+  enabled?(options?: { context?: Context; severityNumber?: number; eventName?: string }): boolean;
+}
+
+/** The `LoggerOptions` of `@opentelemetry/api-logs`. */
+export interface OtelLoggerOptions {
+  schemaUrl?: string;
+  attributes?: Record<string, unknown>;
+}
+
 /** Result of a provider's reachability check of its backend. */
 export interface ConnectivityResult {
   readonly ok: boolean;
@@ -79,10 +110,22 @@ export interface ProviderContext {
 /** A running provider: what `create` returns. */
 export interface ProviderInstance {
   logger(name: string): TelemetryLogger;
-  /** An OTel API tracer; providers without tracing return the API's no-op tracer. */
-  tracer(name: string, version?: string): Tracer;
-  /** An OTel API meter; providers without metrics return the API's no-op meter. */
-  meter(name: string, version?: string): Meter;
+  /**
+   * An OTel API tracer; providers without tracing return the API's no-op tracer. While the
+   * provider is bound, `trace.getTracer()` of `@opentelemetry/api` hands out (late-binding
+   * proxies of) these: a provider must not register a global tracer provider itself.
+   */
+  tracer(name: string, version?: string, options?: TracerOptions): Tracer;
+  /** An OTel API meter; providers without metrics return the API's no-op meter. `metrics.getMeter()` hands these out, as `trace` does tracers. */
+  meter(name: string, version?: string, options?: MeterOptions): Meter;
+  /**
+   * The provider's own OpenTelemetry Logs API logger (e.g. from its SDK `LoggerProvider`): what
+   * `logs.getLogger()` of `@opentelemetry/api-logs` hands out while the provider is bound, so
+   * records from log bridges and instrumentations keep their severity, body and attributes.
+   * Absent: core turns each API record into a `LogRecord` and writes it through `emit` (or
+   * `logger(name)`), filtered by the logger's level.
+   */
+  otelLogger?(name: string, version?: string, options?: OtelLoggerOptions): OtelLogger;
   /**
    * Checks the backend is reachable within `timeoutMs`. Absent means always reachable.
    * Core runs it before binding the provider and, while it fails, in the background.

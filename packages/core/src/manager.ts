@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { context as contextApi, ROOT_CONTEXT, trace, type Meter, type MeterOptions, type Tracer } from '@opentelemetry/api';
+import { context as contextApi, ROOT_CONTEXT, trace, type Meter, type MeterOptions, type Tracer, type TracerOptions } from '@opentelemetry/api';
 import { ConfigError, formatPath, type ConfigIssue } from './config/errors';
 import { ensureParsedConfig, loadGatewayConfig } from './config/load';
 import { resolveTelemetrySettings } from './config/resolve';
@@ -9,6 +9,8 @@ import {
   isTelemetryProvider,
   type LogFields,
   type LogRecord,
+  type OtelLogger,
+  type OtelLoggerOptions,
   type ProviderContext,
   type ProviderInstance,
   type ProviderStats,
@@ -18,7 +20,9 @@ import {
 } from './contract';
 import { createDiagnostics, writeStderr } from './diagnostics';
 import { checkProviderCompatibility, loadProvider } from './discovery';
+import { TelemetryGlobals } from './globals';
 import { isLevelEnabled, LOG_LEVEL_SEVERITY, type LogLevel } from './levels';
+import { LateBindingOtelLogger } from './log-bridge';
 import { formatLogRecord } from './logger';
 import { LateBindingMeter, LateBindingTracer, type BindingSource } from './proxies';
 import { REDACTED, redactSecrets, safeUrl, scrubUrls } from './secrets';
@@ -202,7 +206,7 @@ export class TelemetryConfigManager implements BindingSource {
     const holder = globalThis as unknown as Record<symbol, TelemetryConfigManager | undefined>;
     let manager = holder[MANAGER_KEY];
     if (!manager) {
-      manager = new TelemetryConfigManager();
+      manager = new TelemetryConfigManager({ registerGlobals: true });
       Object.defineProperty(globalThis, MANAGER_KEY, { value: manager, configurable: true, enumerable: false, writable: false });
     }
     return manager;
@@ -218,6 +222,9 @@ export class TelemetryConfigManager implements BindingSource {
   private readonly loggers = new Map<string, LazyLogger>();
   private readonly tracers = new Map<string, LateBindingTracer>();
   private readonly meters = new Map<string, LateBindingMeter>();
+  private readonly otelLoggers = new Map<string, LateBindingOtelLogger>();
+  /** The `@opentelemetry/api(-logs)` globals and the propagator, registered at the first init (process manager only). */
+  private readonly globals: TelemetryGlobals | undefined;
   private pending: LogRecord[] = [];
   /** Buffered records already printed to stderr while waiting for the backend. */
   private printed = new WeakSet<LogRecord>();
@@ -231,9 +238,17 @@ export class TelemetryConfigManager implements BindingSource {
   private hooks: { remove(): void } | undefined;
   private readonly diagnostics: TelemetryDiagnostics;
 
-  constructor(options: { bufferLimit?: number; diagnostics?: TelemetryDiagnostics } = {}) {
+  /**
+   * `registerGlobals`: bind the `@opentelemetry/api` and `@opentelemetry/api-logs` globals and the
+   * global propagator to this manager at init. The process manager (`instance()`) does; a
+   * manager made with `new` (tests, embedding) leaves the process's globals alone unless asked.
+   */
+  constructor(options: { bufferLimit?: number; diagnostics?: TelemetryDiagnostics; registerGlobals?: boolean } = {}) {
     this.bufferLimit = options.bufferLimit ?? DEFAULT_BUFFER_LIMIT;
     this.diagnostics = options.diagnostics ?? createDiagnostics();
+    if (options.registerGlobals) {
+      this.globals = new TelemetryGlobals(this, (message) => writeStderr(`secure-mcp-gateway telemetry WARNING: ${message}`));
+    }
   }
 
   /**
@@ -286,20 +301,36 @@ export class TelemetryConfigManager implements BindingSource {
     return logger;
   }
 
-  /** A tracer that binds (and re-binds) to the provider's; no-op meanwhile. */
-  getTracer(name: string, version?: string): Tracer {
-    const key = `${name}@${version ?? ''}`;
+  /** A tracer that binds (and re-binds) to the provider's; no-op meanwhile. `trace.getTracer()` hands out the same. */
+  getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
+    const key = scopeKey(name, version, options?.schemaUrl);
     let tracer = this.tracers.get(key);
-    if (!tracer) this.tracers.set(key, (tracer = new LateBindingTracer(this, name, version)));
+    if (!tracer) this.tracers.set(key, (tracer = new LateBindingTracer(this, name, version, options)));
     return tracer;
   }
 
-  /** A meter whose instruments (observable ones with their callbacks) bind and re-bind to the provider's. */
+  /** A meter whose instruments (observable ones with their callbacks) bind and re-bind to the provider's. `metrics.getMeter()` hands out the same. */
   getMeter(name: string, version?: string, options?: MeterOptions): Meter {
-    const key = `${name}@${version ?? ''}`;
+    const key = scopeKey(name, version, options?.schemaUrl);
     let meter = this.meters.get(key);
     if (!meter) this.meters.set(key, (meter = new LateBindingMeter(this, name, version, options)));
     return meter;
+  }
+
+  /**
+   * An OpenTelemetry Logs API logger (what `logs.getLogger()` of `@opentelemetry/api-logs` hands
+   * out once telemetry is initialised): the provider's own OTel logger when it has one, else its
+   * `LogRecord` pipeline; drops records while no provider is bound.
+   */
+  getOtelLogger(name: string, version?: string, options?: OtelLoggerOptions): OtelLogger {
+    const key = scopeKey(name, version, options?.schemaUrl);
+    let logger = this.otelLoggers.get(key);
+    if (!logger) {
+      logger = new LateBindingOtelLogger(this, name, version, options);
+      // Scope attributes make a distinct logger; only the plain ones are shared.
+      if (!options?.attributes) this.otelLoggers.set(key, logger);
+    }
+    return logger;
   }
 
   /** @internal Records from lazy loggers while no provider is bound. */
@@ -385,7 +416,17 @@ export class TelemetryConfigManager implements BindingSource {
    * stderr and no-op telemetry. Calling it again replaces the previous provider.
    */
   init(options: TelemetryInitOptions = {}): Promise<TelemetryStatus> {
-    const run = this.chain.then(() => this.doInit(options));
+    // Synchronously, so that instrumentations registered right after initTelemetry() (not
+    // awaited) already get core's providers; a disabled or failing init registers them too
+    // (they are no-ops until a provider binds, and the propagator works without one).
+    let globalsReady: Promise<void> | undefined;
+    if (this.globals) globalsReady = this.globals.install(options.env ?? process.env);
+    // Trace context must flow through async work whatever the provider (see TelemetryGlobals).
+    else ensureContextManager();
+    const run = this.chain.then(async () => {
+      await globalsReady;
+      return this.doInit(options);
+    });
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -397,9 +438,6 @@ export class TelemetryConfigManager implements BindingSource {
       this.current = { state: 'uninitialised' };
     }
     this.stopping = undefined;
-    // Trace context must flow through async work whatever the provider: a logs-only provider still
-    // stamps trace ids of spans started elsewhere, and hosts propagate traceparent across hops.
-    ensureContextManager();
     const session = ++this.session;
     if (options.installShutdownHooks !== false) this.installShutdownHooks({ timeoutMs: options.shutdownTimeoutMs });
 
@@ -705,6 +743,11 @@ export class TelemetryConfigManager implements BindingSource {
   }
 }
 
+/** Cache key of a tracer/meter/logger scope (name, version, schema URL). */
+function scopeKey(name: string, version: string | undefined, schemaUrl: string | undefined): string {
+  return `${name}@${version ?? ''}@${schemaUrl ?? ''}`;
+}
+
 /** A provider that loaded but would not start; its message is the warning. */
 class ProviderFailure extends Error {
   override readonly name = 'ProviderFailure';
@@ -720,9 +763,9 @@ export function getLogger(name: string, bindings?: LogFields): TelemetryLogger {
   return TelemetryConfigManager.instance().getLogger(name, bindings);
 }
 
-/** An OTel tracer usable at import time; binds (and re-binds) to the provider's. */
-export function getTracer(name: string, version?: string): Tracer {
-  return TelemetryConfigManager.instance().getTracer(name, version);
+/** An OTel tracer usable at import time; binds (and re-binds) to the provider's. The same object `trace.getTracer()` hands out after init. */
+export function getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
+  return TelemetryConfigManager.instance().getTracer(name, version, options);
 }
 
 /** An OTel meter usable at import time; its instruments bind (and re-bind) to the provider's. */

@@ -19,6 +19,7 @@ import {
   type Span,
   type SpanOptions,
   type Tracer,
+  type TracerOptions,
   type UpDownCounter,
 } from '@opentelemetry/api';
 import type { ProviderInstance } from './contract';
@@ -44,6 +45,7 @@ export class LateBindingTracer implements Tracer {
     private readonly source: BindingSource,
     private readonly name: string,
     private readonly version?: string,
+    private readonly options?: TracerOptions,
   ) {}
 
   private current(): Tracer {
@@ -52,7 +54,7 @@ export class LateBindingTracer implements Tracer {
       const instance = this.source.bound;
       let tracer: Tracer | undefined;
       try {
-        tracer = instance?.tracer(this.name, this.version);
+        tracer = instance?.tracer(this.name, this.version, this.options);
       } catch {
         tracer = undefined;
       }
@@ -203,7 +205,7 @@ export class LateBindingMeter implements Meter {
       this.generation = this.source.generation;
       let meter: Meter | undefined;
       try {
-        meter = this.source.bound?.meter(this.name, this.version);
+        meter = this.source.bound?.meter(this.name, this.version, this.options);
       } catch {
         meter = undefined;
       }

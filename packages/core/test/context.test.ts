@@ -1,11 +1,14 @@
 import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
-import { describe, expect, it } from 'vitest';
-import { activeTraceIds, ensureContextManager, extractTraceContext, injectTraceContext, isSecretKey, redactSecrets, REDACTED } from '../src/index';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { activeTraceIds, ensureContextManager, extractTraceContext, initTelemetry, injectTraceContext, isSecretKey, noopProvider, redactSecrets, REDACTED } from '../src/index';
 import { createInMemoryProvider } from '../src/testing/index';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('context helpers', () => {
+  // inject/extract use the global propagator, which init registers (OTEL_PROPAGATORS unset: W3C trace context + baggage).
+  beforeAll(() => initTelemetry({ provider: noopProvider, env: {}, installShutdownHooks: false }));
+
   it('ensureContextManager registers a working context manager once', () => {
     ensureContextManager();
     expect(ensureContextManager()).toBe(false);
@@ -28,7 +31,7 @@ describe('context helpers', () => {
     expect(sc?.traceState?.get('vendor')).toBe('abc');
     expect(propagation.getBaggage(ctx)?.getEntry('user tier')?.value).toBe('gold');
     const out = injectTraceContext({ progressToken: 2 } as Record<string, unknown>, ctx);
-    expect(out).toEqual({ progressToken: 2, traceparent: TRACEPARENT, tracestate: 'vendor=abc,other=1', baggage: 'tenant=acme,user%20tier=gold' });
+    expect(out).toEqual({ progressToken: 2, traceparent: TRACEPARENT, tracestate: 'vendor=abc,other=1', baggage: 'tenant=acme,user%20tier=gold;ttl=3' });
   });
 
   it('continues an incoming trace through the in-memory provider (child of the remote parent)', async () => {
