@@ -1,14 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { credentials as grpcCredentials, Metadata } from '@grpc/grpc-js';
-import { propagation, TraceFlags, type Meter, type Tracer } from '@opentelemetry/api';
-import {
-  CompositePropagator,
-  ExportResultCode,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-  type ExportResult,
-} from '@opentelemetry/core';
+import { TraceFlags, type Meter, type Tracer } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -35,7 +29,6 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import {
-  ensureContextManager,
   type ConnectivityResult,
   type LogRecord,
   type ProviderContext,
@@ -127,14 +120,6 @@ function attempt(fn: () => Promise<unknown> | unknown): Promise<unknown> {
   } catch (error) {
     return Promise.reject(error);
   }
-}
-
-function registerPropagator(): void {
-  // Only when nobody registered one: the global propagator is set-once in the OTel API.
-  if (propagation.fields().length > 0) return;
-  propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-  );
 }
 
 function errorText(error: unknown): string {
@@ -283,8 +268,8 @@ async function assembleInstance(
   const otlp = config.otlpExport;
   const display = endpoint?.display ?? 'none (otlp_export is false)';
 
-  ensureContextManager();
-  registerPropagator();
+  // No global registration here: core registers the context manager, the propagator
+  // (OTEL_PROPAGATORS) and the API globals that hand out this instance's pipeline.
 
   const resource = buildResource(ctx);
   const exporters = endpoint ? createExporters(endpoint, ctx, config) : undefined;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TELEMETRY_SETTINGS, type ProviderContext, type TelemetrySettings } from '@secure-mcp-gateway/telemetry-core';
+import { DEFAULT_TELEMETRY_SETTINGS, ensureContextManager, type ProviderContext, type TelemetrySettings } from '@secure-mcp-gateway/telemetry-core';
 import { startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
 import provider, { type OpenTelemetryProviderInstance } from '../src/index';
 
@@ -55,6 +55,8 @@ export async function start(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
 ): Promise<Started> {
+  // Core's initTelemetry registers the context manager before it creates a provider; providers do not.
+  ensureContextManager();
   const dir = tempDir();
   const logFile = join(dir, 'mirror.jsonl');
   const raw = { log_mirror: logFile, ...config };
