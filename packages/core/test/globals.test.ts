@@ -2,7 +2,7 @@
 // and `propagation` hand out is the bound provider's pipeline, through every re-bind.
 // One process per test file (vitest isolates files), so the globals start unregistered here.
 import { context, metrics, propagation, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
-import { logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { logs, SeverityNumber, type LogRecord as ApiLogRecord } from '@opentelemetry/api-logs';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { defineProvider, getLogger, getMeter, getTelemetryStatus, getTracer, initTelemetry, shutdownTelemetry, type OtelLogRecord } from '../src/index';
 import { createNoopInstance } from '../src/noop';
@@ -75,7 +75,7 @@ describe('API globals bound to the provider', () => {
 
   it('logs.getLogger().emit() reaches a provider without an OTel logger as a LogRecord, level-filtered', () => {
     const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: true });
-    const record: OtelLogRecord = {
+    const record: ApiLogRecord = {
       severityNumber: SeverityNumber.WARN,
       severityText: 'warn',
       body: 'disk almost full',

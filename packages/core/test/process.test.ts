@@ -254,6 +254,45 @@ process.stderr.write(JSON.stringify({ state: status.state, same: cjsCore.Telemet
   });
 });
 
+describe('the OpenTelemetry globals from the published build', () => {
+  // Core loads @opentelemetry/api-logs (an optional peer) with import() from both builds.
+  it.each([
+    ['esm', 'app.mjs', `import { createRequire } from 'node:module';
+import { getTracer, initTelemetry } from '@secure-mcp-gateway/telemetry-core';
+const fromCore = createRequire(createRequire(import.meta.url).resolve('@secure-mcp-gateway/telemetry-core'));
+const { trace } = fromCore('@opentelemetry/api');
+const { logs } = fromCore('@opentelemetry/api-logs');
+const early = logs.getLogger('lib.early');
+const status = await initTelemetry({ provider: '@acme/rec', installShutdownHooks: false });
+`],
+    ['cjs', 'app.cjs', `const { createRequire } = require('node:module');
+const { getTracer, initTelemetry } = require('@secure-mcp-gateway/telemetry-core');
+const fromCore = createRequire(require.resolve('@secure-mcp-gateway/telemetry-core'));
+const { trace } = fromCore('@opentelemetry/api');
+const { logs } = fromCore('@opentelemetry/api-logs');
+const early = logs.getLogger('lib.early');
+initTelemetry({ provider: '@acme/rec', installShutdownHooks: false }).then((status) => {
+`],
+  ])('%s: logs.getLogger() records reach the provider, trace.getTracer() is core getTracer()', async (format, file, head) => {
+    const root = makeProject('core-proc-');
+    installPackage(root, '@acme/telemetry-provider-rec', { main: 'index.cjs' }, { 'index.cjs': providerSource('cjs', { name: 'rec' }) });
+    const body = `early.emit({ severityNumber: 17, body: 'taken before init' });
+logs.getLogger('lib').emit({ severityNumber: 13, body: 'from api-logs', attributes: { n: 1 } });
+const events = globalThis[Symbol.for('core-test.records')].map((r) => [r.record.level, r.record.logger, r.record.event]);
+process.stderr.write(JSON.stringify({ state: status.state, same: trace.getTracer('x') === getTracer('x'), events }) + '\\n');`;
+    writeFileSync(join(root, file), format === 'esm' ? `${head}${body}` : `${head}${body}\n});`);
+    const result = await run(root, file);
+    expect(JSON.parse(result.stderr)).toEqual({
+      state: 'active',
+      same: true,
+      events: [
+        ['ERROR', 'lib.early', 'taken before init'],
+        ['WARNING', 'lib', 'from api-logs'],
+      ],
+    });
+  });
+});
+
 describe('the published build', () => {
   it('states its own package.json version, and its conformance suite runs under node:test', async () => {
     const root = makeProject('core-proc-');
@@ -282,7 +321,7 @@ describeProviderConformance(mem.provider, { describe, it, harness: { readLogs: (
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.on('exit', (code) => resolve({ code, out }));
     });
-    expect(nodeTest.out).toMatch(/# pass 8\b/);
+    expect(nodeTest.out).toMatch(/# pass 10\b/);
     expect(nodeTest.out).toMatch(/# fail 0\b/);
     expect(nodeTest.code).toBe(0);
   });

@@ -9,6 +9,7 @@ import { DEFAULT_TELEMETRY_SETTINGS } from '../config/resolve';
 import { ensureContextManager } from '../context';
 import { isTelemetryProvider, type ProviderContext, type ProviderInstance, type TelemetryLogger, type TelemetryProvider } from '../contract';
 import { createDiagnostics } from '../diagnostics';
+import { buildGlobalChecks } from './global-checks';
 import type { TelemetrySettings } from '../settings';
 import { CORE_VERSION } from '../version';
 
@@ -36,6 +37,9 @@ export interface ConformanceHarness {
   /** Deadline for create, forceFlush and shutdown (default 5000 ms). */
   deadlineMs?: number;
 }
+
+// The last check ("the API globals hand out its pipeline") runs initTelemetry on the process's own
+// manager with the provider (connectivity check left out) and shuts it down afterwards.
 
 export interface ConformanceResult {
   readonly name: string;
@@ -122,6 +126,20 @@ function buildChecks(provider: TelemetryProvider, harness: ConformanceHarness): 
     }
   };
 
+  // The globals checks: "leaves the globals to core" must run before any init registers them,
+  // "hands out its pipeline" initialises the process's telemetry, so it runs last.
+  const globals = buildGlobalChecks({
+    provider,
+    config: harness.config,
+    settings: harness.settings,
+    env: harness.env,
+    writesLogs,
+    start: () => start(),
+    stop,
+    readRecords,
+    unique,
+  });
+
   return [
     {
       name: 'meta has name, version and a core range that accepts this core',
@@ -136,6 +154,7 @@ function buildChecks(provider: TelemetryProvider, harness: ConformanceHarness): 
         );
       },
     },
+    globals.first,
     {
       name: 'create returns the full interface',
       async run() {
@@ -143,7 +162,7 @@ function buildChecks(provider: TelemetryProvider, harness: ConformanceHarness): 
           for (const key of ['logger', 'tracer', 'meter', 'forceFlush', 'shutdown'] as const) {
             assert.equal(typeof instance[key], 'function', `instance.${key} must be a function`);
           }
-          for (const key of ['checkConnectivity', 'emit', 'stats'] as const) {
+          for (const key of ['checkConnectivity', 'emit', 'stats', 'otelLogger'] as const) {
             if (instance[key] !== undefined) assert.equal(typeof instance[key], 'function', `instance.${key}, when present, must be a function`);
           }
           const logger = instance.logger('conformance.shape');
@@ -352,6 +371,7 @@ function buildChecks(provider: TelemetryProvider, harness: ConformanceHarness): 
         if (stopError) throw stopError;
       },
     },
+    globals.last,
   ];
 }
 
