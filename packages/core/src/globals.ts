@@ -29,8 +29,11 @@ const API_OF: Readonly<Record<Slot, string>> = {
 
 type LogsApi = typeof import('@opentelemetry/api-logs');
 
-/** `@opentelemetry/api-logs` is an optional peer: without it there is no `logs` global to serve. */
-async function loadLogsApi(): Promise<LogsApi['logs'] | undefined> {
+/**
+ * The `logs` API of `@opentelemetry/api-logs`, an optional peer: undefined without it (then there
+ * is no `logs` global to serve). `import()` in both builds: Node loads the package's one CJS build.
+ */
+export async function loadLogsApi(): Promise<LogsApi['logs'] | undefined> {
   try {
     const mod = (await import('@opentelemetry/api-logs')) as LogsApi & { default?: LogsApi };
     return mod.logs ?? mod.default?.logs;

@@ -3,21 +3,12 @@
 // One process per test file: here the application registers before core.
 import { metrics, propagation, ROOT_CONTEXT, trace, type TextMapPropagator, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { extractTraceContext, getMeter, getTracer, initTelemetry, injectTraceContext, shutdownTelemetry } from '../src/index';
 import { createInMemoryProvider } from '../src/testing/index';
+import { captureWarnings } from './helpers';
 
-let stderr: MockInstance;
-const warnings = (): string[] =>
-  stderr.mock.calls
-    .map((c) => String(c[0]))
-    .join('')
-    .split('\n')
-    .filter((l) => l.includes('telemetry WARNING'));
-beforeEach(() => {
-  stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => stderr.mockRestore());
+const warnings = captureWarnings();
 afterAll(() => shutdownTelemetry({ timeoutMs: 1000 }));
 
 describe('globals another SDK registered first', () => {

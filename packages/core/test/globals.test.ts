@@ -3,25 +3,16 @@
 // One process per test file (vitest isolates files), so the globals start unregistered here.
 import { context, metrics, propagation, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
 import { logs, SeverityNumber, type LogRecord as ApiLogRecord } from '@opentelemetry/api-logs';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { defineProvider, getLogger, getMeter, getTelemetryStatus, getTracer, initTelemetry, shutdownTelemetry, type OtelLogRecord } from '../src/index';
 import { createNoopInstance } from '../src/noop';
 import { createInMemoryProvider } from '../src/testing/index';
+import { captureWarnings } from './helpers';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const quiet = { env: {}, installShutdownHooks: false } as const;
 
-let stderr: MockInstance;
-const warnings = (): string[] =>
-  stderr.mock.calls
-    .map((c) => String(c[0]))
-    .join('')
-    .split('\n')
-    .filter((l) => l.includes('telemetry WARNING'));
-beforeEach(() => {
-  stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => stderr.mockRestore());
+const warnings = captureWarnings();
 afterAll(() => shutdownTelemetry({ timeoutMs: 1000 }));
 
 function spanIn(tracerSpan: (fn: (span: Span) => void) => void): { traceId: string; recording: boolean } {

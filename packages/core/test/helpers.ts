@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, afterEach, beforeEach, vi, type MockInstance } from 'vitest';
 
 export const CORE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -60,4 +60,19 @@ export function providerSource(format: 'esm' | 'cjs', options: { name?: string; 
 
 export function records(): { provider: string; config: unknown; record: { event: string; level: string; time: number; traceId?: string; context: Record<string, unknown>; fields: Record<string, unknown> } }[] {
   return ((globalThis as Record<symbol, unknown>)[Symbol.for('core-test.records')] ??= []) as never;
+}
+
+/** Silences process.stderr in each test of the file; the returned function lists the telemetry WARNING lines written so far. */
+export function captureWarnings(): () => string[] {
+  let stderr: MockInstance | undefined;
+  beforeEach(() => {
+    stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => stderr?.mockRestore());
+  return () =>
+    (stderr?.mock.calls ?? [])
+      .map((c) => String(c[0]))
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('telemetry WARNING'));
 }

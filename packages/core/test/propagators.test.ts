@@ -1,25 +1,16 @@
 // OTEL_PROPAGATORS decides what injectTraceContext/extractTraceContext (and propagation.*) do.
 // One process per test file: the global propagator starts unregistered here.
 import { propagation, ROOT_CONTEXT, trace, type TextMapPropagator } from '@opentelemetry/api';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { extractTraceContext, initTelemetry, injectTraceContext, noopProvider, shutdownTelemetry } from '../src/index';
 import { plainObjectGetter } from '../src/context';
 import { parsePropagators } from '../src/propagators';
+import { captureWarnings } from './helpers';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const CARRIER = { traceparent: TRACEPARENT, baggage: 'tenant=acme' };
 
-let stderr: MockInstance;
-const warnings = (): string[] =>
-  stderr.mock.calls
-    .map((c) => String(c[0]))
-    .join('')
-    .split('\n')
-    .filter((l) => l.includes('telemetry WARNING'));
-beforeEach(() => {
-  stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => stderr.mockRestore());
+const warnings = captureWarnings();
 afterAll(() => shutdownTelemetry({ timeoutMs: 1000 }));
 
 const init = (OTEL_PROPAGATORS: string | undefined) =>

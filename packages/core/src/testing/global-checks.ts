@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { metrics, propagation, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
 import { defineProvider, type OtelLogger, type OtelLogRecord, type ProviderInstance, type TelemetryProvider } from '../contract';
+import { loadLogsApi } from '../globals';
 import { TelemetryConfigManager } from '../manager';
 import type { TelemetrySettings } from '../settings';
 
@@ -17,17 +18,7 @@ export interface GlobalCheckContext {
   unique(label: string): string;
 }
 
-type LogsApi = (typeof import('@opentelemetry/api-logs'))['logs'];
-
-/** `@opentelemetry/api-logs` is an optional peer of core: without it the `logs` checks are skipped. */
-async function loadLogsApi(): Promise<LogsApi | undefined> {
-  try {
-    const mod = (await import('@opentelemetry/api-logs')) as { logs?: LogsApi; default?: { logs?: LogsApi } };
-    return mod.logs ?? mod.default?.logs;
-  } catch {
-    return undefined;
-  }
-}
+type LogsApi = NonNullable<Awaited<ReturnType<typeof loadLogsApi>>>;
 
 /** A recording span from `trace.getTracer()`? (a non-recording one when nothing is registered) */
 function apiTracing(): boolean {
@@ -150,7 +141,7 @@ export function buildGlobalChecks(c: GlobalCheckContext): { first: { name: strin
 
   async function checkLogs(real: ProviderInstance, seen: ReturnType<typeof observed>): Promise<void> {
     const logs = await loadLogsApi();
-    if (!logs) return;
+    if (!logs) return; // no @opentelemetry/api-logs installed: no logs global to check
     const scope = c.unique('globals.logger');
     const event = c.unique('global-record');
     const record: OtelLogRecord = { severityNumber: 13, severityText: 'WARN', body: event, attributes: { 'conformance.key': 'v' } };
