@@ -83,7 +83,8 @@ export class TelemetryGlobals {
   /**
    * Registers the context manager, the propagator (from `env.OTEL_PROPAGATORS`), the tracer and
    * meter providers (synchronously: instrumentations registered right after `initTelemetry()`
-   * get them) and the logger provider (once `@opentelemetry/api-logs` is loaded). Runs on every
+   * get them) and the logger provider (once `@opentelemetry/api-logs` is loaded); the
+   * propagator propagates once `@opentelemetry/core` is loaded (before `initTelemetry` resolves). Runs on every
    * init: it registers what is not registered yet and re-applies `OTEL_PROPAGATORS`. Resolves
    * when everything is in place and any warning is printed; never rejects.
    */
@@ -94,9 +95,10 @@ export class TelemetryGlobals {
     const taken: Slot[] = [];
     this.claim('tracer provider', () => trace.setGlobalTracerProvider(this.tracerProvider), taken);
     this.claim('meter provider', () => metrics.setGlobalMeterProvider(this.meterProvider), taken);
-    this.installPropagator(env.OTEL_PROPAGATORS);
+    const propagatorReady = this.installPropagator(env.OTEL_PROPAGATORS);
     this.logsRegistration ??= this.registerLogs();
-    return this.logsRegistration.then((logsTaken) => this.reportTaken(logsTaken ? [...taken, logsTaken] : taken));
+    const logsReady = this.logsRegistration.then((logsTaken) => this.reportTaken(logsTaken ? [...taken, logsTaken] : taken));
+    return Promise.all([propagatorReady, logsReady]).then(() => undefined);
   }
 
   private claim(slot: Slot, register: () => boolean, taken: Slot[]): void {
@@ -128,16 +130,20 @@ export class TelemetryGlobals {
     return 'logger provider';
   }
 
-  private installPropagator(value: string | undefined): void {
+  /** Resolves when the propagators are in effect; never rejects. */
+  private installPropagator(value: string | undefined): Promise<void> {
     const choice = parsePropagators(value);
     for (const problem of choice.problems) this.once(problem);
-    const outcome = applyPropagators(this.propagator, this.owned.has('propagator'), choice.names);
+    const { outcome, ready } = applyPropagators(this.propagator, this.owned.has('propagator'), choice.names);
     if (outcome === 'registered') this.owned.add('propagator');
     else if (outcome === 'taken' && value?.trim()) {
       this.once(
         `OTEL_PROPAGATORS=${JSON.stringify(value.trim().slice(0, 100))} is not applied: other code registered a global propagator first, and it stays in use (also by injectTraceContext/extractTraceContext).`,
       );
     }
+    return ready.catch((error: unknown) =>
+      this.once(`the W3C propagators (@opentelemetry/core) did not load, so no trace context is propagated: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   private reportTaken(taken: readonly Slot[]): void {

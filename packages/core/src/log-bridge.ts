@@ -1,5 +1,4 @@
-import { context as contextApi } from '@opentelemetry/api';
-import { hrTimeToMilliseconds, timeInputToHrTime } from '@opentelemetry/core';
+import { context as contextApi, type TimeInput } from '@opentelemetry/api';
 import { activeTraceIds } from './context';
 import type { LogFields, LogRecord, OtelLogger, OtelLoggerOptions, OtelLogRecord, ProviderInstance, TelemetryLogger } from './contract';
 import { parseLogLevel, type LogLevel } from './levels';
@@ -23,15 +22,17 @@ export function levelOfSeverity(severityNumber: number | undefined, severityText
   return 'INFO';
 }
 
-function timeOf(record: OtelLogRecord): number {
-  const input = record.timestamp ?? record.observedTimestamp;
-  if (input === undefined) return Date.now();
-  try {
-    const ms = hrTimeToMilliseconds(timeInputToHrTime(input));
-    return Number.isFinite(ms) ? ms : Date.now();
-  } catch {
-    return Date.now();
-  }
+/**
+ * Milliseconds since the epoch of an API `TimeInput`, read as the SDK reads it (`timeInputToHrTime`
+ * of `@opentelemetry/core`): `HrTime` `[seconds, nanoseconds]`, a `Date`, or a number of ms that is a
+ * `performance.now()` value when it is below the time origin. Now, when absent or unreadable.
+ */
+function millisOf(input: TimeInput | undefined): number {
+  let ms = Number.NaN;
+  if (typeof input === 'number') ms = input < performance.timeOrigin ? performance.timeOrigin + input : input;
+  else if (input instanceof Date) ms = input.getTime();
+  else if (Array.isArray(input)) ms = input[0] * 1000 + input[1] / 1e6;
+  return Number.isFinite(ms) ? ms : Date.now();
 }
 
 /**
@@ -54,7 +55,7 @@ export function toLogRecord(record: OtelLogRecord, logger: string): LogRecord {
   if (record.exception !== undefined) fields.exception = record.exception;
   const ids = activeTraceIds(record.context ?? contextApi.active());
   return {
-    time: timeOf(record),
+    time: millisOf(record.timestamp ?? record.observedTimestamp),
     level: levelOfSeverity(record.severityNumber, record.severityText),
     event,
     logger,

@@ -1,5 +1,20 @@
 import { propagation, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+
+type OtelCore = Pick<typeof import('@opentelemetry/core'), 'CompositePropagator' | 'W3CBaggagePropagator' | 'W3CTraceContextPropagator'>;
+
+let otelCore: Promise<OtelCore> | undefined;
+
+/**
+ * `@opentelemetry/core` (the W3C propagators), loaded at the first init rather than at import:
+ * loading it costs tens of ms of CPU (mostly the semantic conventions it pulls in), which a
+ * process that imports core without starting telemetry (a CLI command, a library) never pays.
+ */
+function loadOtelCore(): Promise<OtelCore> {
+  otelCore ??= import('@opentelemetry/core').then((mod) =>
+    'W3CTraceContextPropagator' in mod ? mod : (mod as unknown as { default: OtelCore }).default,
+  );
+  return otelCore;
+}
 
 /** The `OTEL_PROPAGATORS` names core builds in (the specification's default is `tracecontext,baggage`). */
 export type PropagatorName = 'tracecontext' | 'baggage';
@@ -60,11 +75,11 @@ const NOOP_PROPAGATOR: TextMapPropagator = {
   fields: () => [],
 };
 
-function build(names: readonly PropagatorName[]): TextMapPropagator {
-  const propagators = names.map((name) => (name === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator()));
+function build(core: OtelCore, names: readonly PropagatorName[]): TextMapPropagator {
+  const propagators = names.map((name) => (name === 'tracecontext' ? new core.W3CTraceContextPropagator() : new core.W3CBaggagePropagator()));
   if (propagators.length === 0) return NOOP_PROPAGATOR;
   if (propagators.length === 1) return propagators[0]!;
-  return new CompositePropagator({ propagators });
+  return new core.CompositePropagator({ propagators });
 }
 
 /**
@@ -81,9 +96,16 @@ export class ConfiguredPropagator implements TextMapPropagator {
     return this.chosen;
   }
 
-  use(names: readonly PropagatorName[]): void {
-    this.chosen = names.join(',');
-    this.delegate = build(names);
+  /** Switches to `names`; resolves once they are in effect (a later call wins). Rejects only if `@opentelemetry/core` cannot load. */
+  async use(names: readonly PropagatorName[]): Promise<void> {
+    const key = names.join(',');
+    this.chosen = key;
+    if (names.length === 0) {
+      this.delegate = NOOP_PROPAGATOR;
+      return;
+    }
+    const core = await loadOtelCore();
+    if (this.chosen === key) this.delegate = build(core, names);
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
@@ -101,14 +123,19 @@ export class ConfiguredPropagator implements TextMapPropagator {
 
 /**
  * Applies `OTEL_PROPAGATORS` to the process: registers `propagator` as the global propagator
- * the first time there is something to propagate, or swaps its delegate later. Returns
+ * the first time there is something to propagate, or swaps its delegate later. `outcome` is
  * `'registered'` (ours is the global one), `'none'` (nothing to register yet) or `'taken'`
- * (other code registered its own global propagator first; it is kept and used).
+ * (other code registered its own global propagator first; it is kept and used); `ready`
+ * resolves when the propagators are in effect.
  */
-export function applyPropagators(propagator: ConfiguredPropagator, registered: boolean, names: readonly PropagatorName[]): 'registered' | 'none' | 'taken' {
-  propagator.use(names);
-  if (registered) return 'registered';
+export function applyPropagators(
+  propagator: ConfiguredPropagator,
+  registered: boolean,
+  names: readonly PropagatorName[],
+): { outcome: 'registered' | 'none' | 'taken'; ready: Promise<void> } {
+  const ready = propagator.use(names);
+  if (registered) return { outcome: 'registered', ready };
   // `none` before anything was registered: leave the API's no-op propagator (and the slot) alone.
-  if (names.length === 0) return 'none';
-  return propagation.setGlobalPropagator(propagator) ? 'registered' : 'taken';
+  if (names.length === 0) return { outcome: 'none', ready };
+  return { outcome: propagation.setGlobalPropagator(propagator) ? 'registered' : 'taken', ready };
 }
