@@ -25,16 +25,51 @@ function resolveMetric(name: string): { def: GatewayMetricDefinition; labels: st
   return { def, labels };
 }
 
-/** Checks one PromQL expression; returns the instruments it reads. */
-function checkPromQL(expr: string, where: string): GatewayMetricDefinition[] {
-  const { metrics, labels } = promqlNames(expr);
+/** A series name recorded by recording rules: the labels it keeps, and each rule recording it. */
+interface Recorded {
+  labels: string[];
+  rules: { expr: string; labels: Record<string, string> }[];
+}
+
+/** The rules recording `metric` that its selectors' `label="value"` matchers in `expr` can match. */
+function matchingRules(expr: string, metric: string, rec: Recorded): Recorded['rules'] {
+  const escaped = metric.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const matchers = [...expr.matchAll(new RegExp(`${escaped}\\{([^}]*)\\}`, 'g'))].flatMap((m) =>
+    [...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!] as const),
+  );
+  return rec.rules.filter((r) => matchers.every(([k, v]) => r.labels[k] === undefined || r.labels[k] === v));
+}
+
+/**
+ * Checks one PromQL expression; returns the catalog instruments it reads, through any recorded
+ * series it uses. Matchers must name labels of their own selector's metric; grouping labels must
+ * exist on every metric the expression reads.
+ */
+function checkPromQL(expr: string, where: string, recorded: ReadonlyMap<string, Recorded> = new Map()): GatewayMetricDefinition[] {
+  const { metrics, groupingLabels, selectors } = promqlNames(expr);
   expect(metrics.length, `${where}: no metric in ${expr}`).toBeGreaterThan(0);
-  const resolved = metrics.map((m) => resolveMetric(m));
-  // Every label the expression names must exist on every metric it reads (no label the catalog lacks).
-  for (const { def, labels: allowed } of resolved) {
-    for (const l of labels) expect(allowed, `${where}: label ${l} on ${def.prometheusName}`).toContain(l);
+  const defs: GatewayMetricDefinition[] = [];
+  const allowed = new Map<string, string[]>();
+  for (const m of metrics) {
+    const rec = recorded.get(m);
+    if (rec) {
+      const used = matchingRules(expr, m, rec);
+      expect(used.length, `${where}: ${m} matches no recording rule`).toBeGreaterThan(0);
+      for (const r of used) defs.push(...checkPromQL(r.expr, `${where} → ${m}`, recorded));
+      allowed.set(m, rec.labels);
+    } else {
+      const { def, labels } = resolveMetric(m);
+      defs.push(def);
+      allowed.set(m, labels);
+    }
   }
-  return resolved.map((r) => r.def);
+  for (const { metric, labels } of selectors) {
+    for (const l of labels) expect(allowed.get(metric), `${where}: label ${l} on ${metric}`).toContain(l);
+  }
+  for (const [metric, labels] of allowed) {
+    for (const l of groupingLabels) expect(labels, `${where}: grouping label ${l} on ${metric}`).toContain(l);
+  }
+  return defs;
 }
 
 interface Panel {
@@ -156,11 +191,26 @@ describe('Grafana dashboards', () => {
   });
 });
 
-describe('Prometheus alert rules', () => {
-  const rules = parse(read(RULES_FILE)) as { groups: { rules: { alert: string; expr: string }[] }[] };
-  const all = rules.groups.flatMap((g) => g.rules);
+interface RuleFile {
+  groups: { name: string; rules: ({ alert: string; expr: string; labels: Record<string, string> } | { record: string; expr: string; labels?: Record<string, string> })[] }[];
+}
 
-  it('cover the monitoring advice: errors, latency, guardrails, auth, cache misses, sessions, lost telemetry', () => {
+describe('Prometheus alert rules', () => {
+  const rules = parse(read(RULES_FILE)) as RuleFile;
+  const everyRule = rules.groups.flatMap((g) => g.rules);
+  const all = everyRule.filter((r): r is { alert: string; expr: string; labels: Record<string, string> } => 'alert' in r);
+  /** Recorded series: the labels they keep (their grouping labels and rule labels). */
+  const recorded = new Map<string, Recorded>();
+  for (const r of everyRule) {
+    if (!('record' in r)) continue;
+    const labels = [...promqlNames(r.expr).groupingLabels, ...Object.keys(r.labels ?? {})].sort();
+    const seen = recorded.get(r.record);
+    // One recorded name per window, several SLOs under the `slo` label: the same labels each time.
+    if (seen) expect(labels, r.record).toEqual(seen.labels);
+    recorded.set(r.record, { labels, rules: [...(seen?.rules ?? []), { expr: r.expr, labels: r.labels ?? {} }] });
+  }
+
+  it('cover the monitoring advice: errors, latency, guardrails, auth, cache misses, sessions, lost telemetry, SLO burn rates', () => {
     expect(all.map((r) => r.alert).sort()).toEqual([
       'EnkryptActiveSessionsNearLimit',
       'EnkryptAuthFailureSpike',
@@ -168,20 +218,34 @@ describe('Prometheus alert rules', () => {
       'EnkryptGuardrailViolationSpike',
       'EnkryptTelemetryDropping',
       'EnkryptToolCallErrorRateHigh',
+      'EnkryptToolCallErrorsFastBurn',
+      'EnkryptToolCallErrorsSlowBurn',
+      'EnkryptToolCallLatencyFastBurn',
       'EnkryptToolCallLatencyP95High',
+      'EnkryptToolCallLatencySlowBurn',
     ]);
   });
 
-  it('query only catalog names and labels, and the catalog lists each alert it feeds', () => {
+  it('query only catalog names and labels (through recorded series), and the catalog lists each alert it feeds', () => {
     const fed = new Map<string, Set<string>>();
     for (const r of all) {
-      for (const def of checkPromQL(r.expr, r.alert)) {
+      for (const def of checkPromQL(r.expr, r.alert, recorded)) {
         if (!fed.has(def.key)) fed.set(def.key, new Set());
         fed.get(def.key)!.add(r.alert);
       }
     }
     for (const def of METRIC_DEFINITIONS) {
       expect([...(fed.get(def.key) ?? [])].sort(), `${def.name} alerts column`).toEqual([...def.alerts].sort());
+    }
+  });
+
+  it('record every series an alert reads, earlier in the same group (so the alert reads this evaluation\'s value)', () => {
+    for (const group of rules.groups) {
+      const before = new Set<string>();
+      for (const r of group.rules) {
+        if ('record' in r) before.add(r.record);
+        else for (const m of promqlNames(r.expr).metrics) if (recorded.has(m)) expect(before, `${r.alert} reads ${m}`).toContain(m);
+      }
     }
   });
 
@@ -218,7 +282,7 @@ describe('Prometheus alert rules', () => {
         throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
       }
     };
-    expect(run(['check', 'rules', RULES_FILE])).toContain(`SUCCESS: ${all.length} rules found`);
+    expect(run(['check', 'rules', RULES_FILE])).toContain(`SUCCESS: ${everyRule.length} rules found`);
     expect(run(['test', 'rules', RULES_TEST_FILE])).toContain('SUCCESS');
   });
 });

@@ -1,11 +1,16 @@
 /**
  * Prometheus alert rules for the telemetry overview's monitoring advice (high error rates, slow
  * operations, security events, resource usage, lost telemetry), plus `promtool test rules` cases that make each
- * alert fire on one synthetic series and stay silent on another.
+ * alert fire on one synthetic series and stay silent on another. The SLO burn-rate rules (slo.ts) are
+ * a second group of the same file, and their cases (slo-tests.ts) join these.
  */
 import { stringify } from 'yaml';
 import { DEFAULT_MAX_SESSIONS, getMetricDefinition } from '../../src/definitions.ts';
-import { orZero, prom } from './dashboards.ts';
+import { orZero, prom } from './promql.ts';
+import { expectedAlert } from './rule-types.ts';
+import type { AlertRule, ExpAlert, TestCase } from './rule-types.ts';
+import { sloRuleGroup } from './slo.ts';
+import { sloPromtoolTests } from './slo-tests.ts';
 
 /** Thresholds, stated once: the rules, their descriptions and the promtool cases derive from them. */
 export const ALERT_THRESHOLDS = {
@@ -30,14 +35,6 @@ export const ALERT_THRESHOLDS = {
 const T = ALERT_THRESHOLDS;
 const OVERVIEW = '/d/enkrypt-gateway-overview';
 const SECURITY = '/d/enkrypt-gateway-security';
-
-interface AlertRule {
-  alert: string;
-  expr: string;
-  for: string;
-  labels: { severity: 'warning' | 'critical' };
-  annotations: { summary: string; description: string; dashboard: string };
-}
 
 function rate(metric: string, window: string, by: string): string {
   return `sum by (${by}) (rate(${metric}[${window}]))`;
@@ -181,37 +178,11 @@ const HEADER =
   '# Do not edit: change packages/metrics-catalog/scripts/generators/alerts.ts and regenerate.\n';
 
 export function renderAlertRules(options: AlertOptions = {}): string {
-  return HEADER + stringify({ groups: [{ name: 'secure-mcp-gateway', rules: alertRules(options) }] }, { lineWidth: 0 });
+  const groups = [{ name: 'secure-mcp-gateway', rules: alertRules(options) }, sloRuleGroup()];
+  return HEADER + stringify({ groups }, { lineWidth: 0 });
 }
 
 // ── promtool unit tests ─────────────────────────────────────────────────────
-
-interface ExpAlert {
-  exp_labels: Record<string, string>;
-  exp_annotations: Record<string, string>;
-}
-
-function expectedAlert(rules: AlertRule[], alert: string, labels: Record<string, string>, value: string): ExpAlert {
-  const rule = rules.find((r) => r.alert === alert)!;
-  const fill = (s: string) =>
-    s
-      .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, k: string) => labels[k] ?? '')
-      .replace(/\{\{ \$value[^}]*\}\}/g, value);
-  return {
-    exp_labels: { severity: rule.labels.severity, ...labels },
-    exp_annotations: {
-      summary: fill(rule.annotations.summary),
-      description: fill(rule.annotations.description),
-      dashboard: rule.annotations.dashboard,
-    },
-  };
-}
-
-interface TestCase {
-  interval: string;
-  input_series: { series: string; values: string }[];
-  alert_rule_test: { eval_time: string; alertname: string; exp_alerts: ExpAlert[] }[];
-}
 
 const JOB = 'job="secure-mcp-gateway",instance="gw-1"';
 
@@ -219,7 +190,7 @@ const JOB = 'job="secure-mcp-gateway",instance="gw-1"';
 export function promtoolTests(options: AlertOptions = {}): TestCase[] {
   const rules = alertRules(options);
   const maxSessions = maxSessionsOf(options);
-  const expected = (alert: string, labels: Record<string, string>, value: string) => expectedAlert(rules, alert, labels, value);
+  const expected = (alert: string, labels: Record<string, string>, value: string): ExpAlert => expectedAlert(rules, alert, labels, value);
   // Session counts as percentages of max_sessions, so the cases hold for any regenerated limit:
   // rounded up where the alert must fire, down where it must not.
   const atLeast = (percent: number) => Math.ceil((maxSessions * percent) / 100);
@@ -381,7 +352,7 @@ export function renderAlertTests(rulesFileFromTests: string, options: AlertOptio
   return (
     HEADER +
     stringify(
-      { rule_files: [rulesFileFromTests], evaluation_interval: '1m', tests: promtoolTests(options) },
+      { rule_files: [rulesFileFromTests], evaluation_interval: '1m', tests: [...promtoolTests(options), ...sloPromtoolTests()] },
       { lineWidth: 0 },
     )
   );

@@ -1,7 +1,7 @@
 /** Every generated file, keyed by its path relative to the repository root. */
 import { renderAlertRules, renderAlertTests } from './alerts.ts';
 import type { AlertOptions } from './alerts.ts';
-import { renderDashboards } from './dashboards.ts';
+import { renderDashboards } from './dashboards/index.ts';
 import { renderDocs } from './docs.ts';
 
 export const DASHBOARDS_DIR = 'deploy/observability/grafana/dashboards';
