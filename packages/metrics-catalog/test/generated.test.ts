@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import type { GatewayMetricDefinition } from '../src/index.ts';
 import { DASHBOARDS_DIR, RULES_FILE, RULES_TEST_FILE, renderGeneratedFiles } from '../scripts/generators/index.ts';
 import { repoRoot } from '../scripts/repo-root.ts';
 import { promqlNames } from './promql.ts';
+import { promtool } from './promtool.ts';
 
 const root = repoRoot();
 const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
@@ -272,16 +272,7 @@ describe('Prometheus alert rules', () => {
   });
 
   it('pass `promtool check rules` and `promtool test rules`', () => {
-    const promtool = ['/usr/bin/promtool', 'promtool'].find((p) => p.includes('/') ? existsSync(p) : true)!;
-    const run = (args: string[]) => {
-      try {
-        return execFileSync(promtool, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (err) {
-        const e = err as { code?: string; stdout?: string; stderr?: string };
-        if (e.code === 'ENOENT') throw new Error('promtool not found: install Debian package `prometheus` (.ci/apt-packages.txt)');
-        throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-      }
-    };
+    const run = (args: string[]) => promtool(args, root);
     expect(run(['check', 'rules', RULES_FILE])).toContain(`SUCCESS: ${everyRule.length} rules found`);
     expect(run(['test', 'rules', RULES_TEST_FILE])).toContain('SUCCESS');
   });

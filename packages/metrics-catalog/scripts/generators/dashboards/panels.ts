@@ -56,11 +56,11 @@ function promQuery(t: PromTarget, i: number, instant = false): prometheus.Dataqu
   return instant ? query.instant() : query.range();
 }
 
-/** Threshold steps: the base colour, then each colour from its value up. */
+/** Threshold steps: the base colour, then each colour from its value up (Grafana wants them ascending). */
 export function thresholds(base: string, steps: readonly { value: number; color: string }[] = []): dashboard.ThresholdsConfigBuilder {
   return new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)
-    .steps([{ value: null, color: base }, ...steps]);
+    .steps([{ value: null, color: base }, ...[...steps].sort((a, b) => a.value - b.value)]);
 }
 
 export interface TimeseriesSpec {
