@@ -1,5 +1,6 @@
 /** Every generated file, keyed by its path relative to the repository root. */
-import { renderAlertRules, renderAlertTests } from './alerts.ts';
+import { renderAlertTests } from './alert-tests.ts';
+import { renderAlertRules } from './alerts.ts';
 import type { AlertOptions } from './alerts.ts';
 import { renderDashboards } from './dashboards/index.ts';
 import { renderDocs } from './docs.ts';
