@@ -4,16 +4,15 @@
  * `instance` labels: each query must return data, and none may split "the gateway" by replica.
  * `count(count by (instance) (Q))` is 1 exactly when Q's series carry no `instance` label.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { METRIC_DEFINITIONS } from '../src/index.ts';
 import type { GatewayMetricDefinition } from '../src/index.ts';
 import { DASHBOARDS_DIR } from '../scripts/generators/index.ts';
 import { repoRoot } from '../scripts/repo-root.ts';
-import { promtool } from './promtool.ts';
+import { runExprTests } from './promtool.ts';
 
 const root = repoRoot();
 const work = mkdtempSync(join(tmpdir(), 'metrics-catalog-replicas-'));
@@ -60,50 +59,31 @@ const queries = readdirSync(join(root, DASHBOARDS_DIR))
 describe('dashboard queries on three replicas (evaluated by promtool)', () => {
   it('each returns data and sums the replicas into one gateway', () => {
     expect(queries.length).toBeGreaterThan(30);
-    const file = join(work, 'replicas.test.yml');
-    writeFileSync(
-      file,
-      stringify(
-        {
-          rule_files: [],
-          evaluation_interval: '1m',
-          tests: [
-            {
-              interval: '1m',
-              input_series: METRIC_DEFINITIONS.flatMap((def) => REPLICAS.flatMap((r) => seriesFor(def, r))),
-              promql_expr_test: queries.map(({ expr }) => ({
-                expr: `count(count by (instance) (${expr}))`,
-                eval_time: `${MINUTES}m`,
-                exp_samples: [{ labels: '{}', value: 1 }],
-              })),
-            },
-          ],
-        },
-        { lineWidth: 0 },
-      ),
-    );
-    expect(promtool(['test', 'rules', file], work)).toContain('SUCCESS');
+    const out = runExprTests(work, 'replicas', [
+      {
+        interval: '1m',
+        input_series: METRIC_DEFINITIONS.flatMap((def) => REPLICAS.flatMap((r) => seriesFor(def, r))),
+        promql_expr_test: queries.map(({ expr }) => ({
+          expr: `count(count by (instance) (${expr}))`,
+          eval_time: `${MINUTES}m`,
+          exp_samples: [{ labels: '{}', value: 1 }],
+        })),
+      },
+    ]);
+    expect(out).toContain('SUCCESS');
   });
 
   it('the check catches a query that keeps replicas apart', () => {
-    const file = join(work, 'per-instance.test.yml');
     const calls = METRIC_DEFINITIONS.find((d) => d.key === 'toolCalls')!;
-    writeFileSync(
-      file,
-      stringify({
-        rule_files: [],
-        evaluation_interval: '1m',
-        tests: [
-          {
-            interval: '1m',
-            input_series: REPLICAS.flatMap((r) => seriesFor(calls, r)),
-            promql_expr_test: [
-              { expr: `count(count by (instance) (sum by (instance) (rate(${calls.prometheusName}[5m]))))`, eval_time: '10m', exp_samples: [{ labels: '{}', value: 1 }] },
-            ],
-          },
-        ],
-      }),
-    );
-    expect(() => promtool(['test', 'rules', file], work)).toThrow(/got: \{\} 3E\+00/);
+    const perInstance = `sum by (instance) (rate(${calls.prometheusName}[5m]))`;
+    const run = () =>
+      runExprTests(work, 'per-instance', [
+        {
+          interval: '1m',
+          input_series: REPLICAS.flatMap((r) => seriesFor(calls, r)),
+          promql_expr_test: [{ expr: `count(count by (instance) (${perInstance}))`, eval_time: '10m', exp_samples: [{ labels: '{}', value: 1 }] }],
+        },
+      ]);
+    expect(run).toThrow(/got: \{\} 3E\+00/);
   });
 });

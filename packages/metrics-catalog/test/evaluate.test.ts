@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { DEFAULT_MAX_SESSIONS, prometheusNameOf } from '../src/index.ts';
 import { renderAlertTests } from '../scripts/generators/alert-tests.ts';
 import { REGENERATE_FOR_MAX_SESSIONS, alertRules, renderAlertRules } from '../scripts/generators/alerts.ts';
 import { DASHBOARDS_DIR, RULES_FILE, renderGeneratedFiles } from '../scripts/generators/index.ts';
 import { repoRoot } from '../scripts/repo-root.ts';
-import { promtool } from './promtool.ts';
+import { promtool, runExprTests } from './promtool.ts';
 
 const root = repoRoot();
 const work = mkdtempSync(join(tmpdir(), 'metrics-catalog-promtool-'));
@@ -62,61 +62,53 @@ describe('dashboard ratio panels (evaluated by promtool)', () => {
   });
 
   it('read 0%, not "No data", when there are lookups or calls but no hits or failures', () => {
-    const file = join(work, 'dashboards.test.yml');
-    writeFileSync(
-      file,
-      stringify({
-        rule_files: [],
-        evaluation_interval: '1m',
-        tests: [
+    const cases = [
+      {
+        // 60 lookups a minute (1/s) keep every rate exact. cold: misses only (no hit series at all);
+        // warm: hits only (no miss series); mixed: 1 hit to 3 misses.
+        interval: '1m',
+        input_series: [
+          series('cacheMisses', 'cache="cold",server="a"', 60),
+          series('cacheHits', 'cache="warm",server="a"', 60),
+          series('cacheHits', 'cache="mixed",server="a"', 60),
+          series('cacheMisses', 'cache="mixed",server="a"', 180),
+        ],
+        promql_expr_test: [
           {
-            // 60 lookups a minute (1/s) keep every rate exact. cold: misses only (no hit series at all);
-            // warm: hits only (no miss series); mixed: 1 hit to 3 misses.
-            interval: '1m',
-            input_series: [
-              series('cacheMisses', 'cache="cold",server="a"', 60),
-              series('cacheHits', 'cache="warm",server="a"', 60),
-              series('cacheHits', 'cache="mixed",server="a"', 60),
-              series('cacheMisses', 'cache="mixed",server="a"', 180),
+            expr: panelQuery('Cache hit ratio'),
+            eval_time: '10m',
+            exp_samples: [
+              { labels: '{cache="cold"}', value: 0 },
+              { labels: '{cache="mixed"}', value: 0.25 },
+              { labels: '{cache="warm"}', value: 1 },
             ],
-            promql_expr_test: [
-              {
-                expr: panelQuery('Cache hit ratio'),
-                eval_time: '10m',
-                exp_samples: [
-                  { labels: '{cache="cold"}', value: 0 },
-                  { labels: '{cache="mixed"}', value: 0.25 },
-                  { labels: '{cache="warm"}', value: 1 },
-                ],
-              },
-            ],
-          },
-          {
-            // Calls but never a failure: no failure series exists.
-            interval: '1m',
-            input_series: [series('toolCalls', 'server="a",tool="t"', 60)],
-            promql_expr_test: [
-              { expr: panelQuery('Tool-call error ratio'), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0 }] },
-              {
-                expr: panelQuery('Tool-call errors: error budget spent (30 days)'),
-                eval_time: '10m',
-                exp_samples: [{ labels: '{job="secure-mcp-gateway"}', value: 0 }],
-              },
-            ],
-          },
-          {
-            // 6 of 60 calls a minute fail.
-            interval: '1m',
-            input_series: [
-              series('toolCalls', 'server="a",tool="t"', 60),
-              series('toolCallFailure', 'server="a",tool="t",error_type="UpstreamError"', 6),
-            ],
-            promql_expr_test: [{ expr: panelQuery('Tool-call error ratio'), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0.1 }] }],
           },
         ],
-      }),
-    );
-    expect(promtool(['test', 'rules', file], work)).toContain('SUCCESS');
+      },
+      {
+        // Calls but never a failure: no failure series exists.
+        interval: '1m',
+        input_series: [series('toolCalls', 'server="a",tool="t"', 60)],
+        promql_expr_test: [
+          { expr: panelQuery('Tool-call error ratio'), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0 }] },
+          {
+            expr: panelQuery('Tool-call errors: error budget spent (30 days)'),
+            eval_time: '10m',
+            exp_samples: [{ labels: '{job="secure-mcp-gateway"}', value: 0 }],
+          },
+        ],
+      },
+      {
+        // 6 of 60 calls a minute fail.
+        interval: '1m',
+        input_series: [
+          series('toolCalls', 'server="a",tool="t"', 60),
+          series('toolCallFailure', 'server="a",tool="t",error_type="UpstreamError"', 6),
+        ],
+        promql_expr_test: [{ expr: panelQuery('Tool-call error ratio'), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0.1 }] }],
+      },
+    ];
+    expect(runExprTests(work, 'dashboards', cases)).toContain('SUCCESS');
   });
 });
 
