@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { METRIC_DEFINITIONS, findMetricDefinition } from '../src/index.ts';
 import type { GatewayMetricDefinition } from '../src/index.ts';
-import { DASHBOARDS_DIR, RULES_FILE, RULES_TEST_FILE, renderGeneratedFiles } from '../scripts/generators/index.ts';
+import { DASHBOARDS_DIR, RULES_FILE, RULES_TEST_FILE, SLO_RULES_FILE, SLO_RULES_TEST_FILE, renderGeneratedFiles } from '../scripts/generators/index.ts';
 import { repoRoot } from '../scripts/repo-root.ts';
 import { promqlNames } from './promql.ts';
 import { promtool } from './promtool.ts';
@@ -196,7 +196,9 @@ interface RuleFile {
 }
 
 describe('Prometheus alert rules', () => {
-  const rules = parse(read(RULES_FILE)) as RuleFile;
+  const ruleFiles = [RULES_FILE, SLO_RULES_FILE];
+  const testFiles = [RULES_TEST_FILE, SLO_RULES_TEST_FILE];
+  const rules: RuleFile = { groups: ruleFiles.flatMap((f) => (parse(read(f)) as RuleFile).groups) };
   const everyRule = rules.groups.flatMap((g) => g.rules);
   const all = everyRule.filter((r): r is { alert: string; expr: string; labels: Record<string, string> } => 'alert' in r);
   /** Recorded series: the labels they keep (their grouping labels and rule labels). */
@@ -250,9 +252,10 @@ describe('Prometheus alert rules', () => {
   });
 
   it('test every alert both firing and silent', () => {
-    const tests = parse(read(RULES_TEST_FILE)) as {
+    type Tests = {
       tests: { alert_rule_test: { alertname: string; exp_alerts: { exp_labels: Record<string, string> }[] }[]; input_series: { series: string }[] }[];
     };
+    const tests = { tests: testFiles.flatMap((f) => (parse(read(f)) as Tests).tests) };
     for (const r of all) {
       const groups = tests.tests.filter((t) => t.alert_rule_test.some((a) => a.alertname === r.alert));
       const fires = groups.flatMap((g) => g.alert_rule_test).filter((a) => a.alertname === r.alert && a.exp_alerts.length > 0);
@@ -273,7 +276,8 @@ describe('Prometheus alert rules', () => {
 
   it('pass `promtool check rules` and `promtool test rules`', () => {
     const run = (args: string[]) => promtool(args, root);
-    expect(run(['check', 'rules', RULES_FILE])).toContain(`SUCCESS: ${everyRule.length} rules found`);
-    expect(run(['test', 'rules', RULES_TEST_FILE])).toContain('SUCCESS');
+    const counts = ruleFiles.map((f) => (parse(read(f)) as RuleFile).groups.flatMap((g) => g.rules).length);
+    ruleFiles.forEach((f, i) => expect(run(['check', 'rules', f])).toContain(`SUCCESS: ${counts[i]} rules found`));
+    for (const f of testFiles) expect(run(['test', 'rules', f])).toContain('SUCCESS');
   });
 });

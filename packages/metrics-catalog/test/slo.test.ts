@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SLO_DEFINITIONS, getMetricDefinition } from '../src/index.ts';
 import type { SloDefinition } from '../src/index.ts';
-import { RULES_FILE, RULES_TEST_FILE } from '../scripts/generators/index.ts';
+import { SLO_RULES_FILE, SLO_RULES_TEST_FILE } from '../scripts/generators/index.ts';
 import { leMatcher } from '../scripts/generators/promql.ts';
 import { badRatioExpr, errorBudget, sloAlertName } from '../scripts/generators/slo.ts';
 import { repoRoot } from '../scripts/repo-root.ts';
@@ -24,14 +24,14 @@ interface Rule {
   for?: string;
   labels?: Record<string, string>;
 }
-const rules = (parse(read(RULES_FILE)) as { groups: { name: string; rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+const rules = (parse(read(SLO_RULES_FILE)) as { groups: { name: string; rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
 
 interface Case {
   name: string;
   alert_rule_test: { eval_time: string; alertname: string; exp_alerts: unknown[] }[];
   promql_expr_test?: { expr: string; eval_time: string; exp_samples: { value: number }[] }[];
 }
-const cases = (parse(read(RULES_TEST_FILE)) as { tests: Case[] }).tests;
+const cases = (parse(read(SLO_RULES_TEST_FILE)) as { tests: Case[] }).tests;
 
 /** The (long, short, factor) window pairs of a burn-rate alert, read back from its expression. */
 function windowPairs(expr: string): { long: string; short: string; factor: number; budget: number }[] {

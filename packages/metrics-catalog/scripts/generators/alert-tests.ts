@@ -1,6 +1,6 @@
 /**
  * `promtool test rules` cases: each alert of alerts.ts fires on one synthetic series and stays
- * silent on another; the SLO burn-rate cases (slo-tests.ts) join them in the same file.
+ * silent on another (the SLO burn-rate cases are in slo-tests.ts).
  */
 import { stringify } from 'yaml';
 import { getMetricDefinition } from '../../src/definitions.ts';
@@ -9,7 +9,6 @@ import type { AlertOptions } from './alerts.ts';
 import { prom } from './promql.ts';
 import { expectedAlert } from './rule-types.ts';
 import type { ExpAlert, TestCase } from './rule-types.ts';
-import { sloPromtoolTests } from './slo-tests.ts';
 
 const JOB = 'job="secure-mcp-gateway",instance="gw-1"';
 
@@ -179,7 +178,7 @@ export function renderAlertTests(rulesFileFromTests: string, options: AlertOptio
   return (
     HEADER +
     stringify(
-      { rule_files: [rulesFileFromTests], evaluation_interval: '1m', tests: [...promtoolTests(options), ...sloPromtoolTests()] },
+      { rule_files: [rulesFileFromTests], evaluation_interval: '1m', tests: promtoolTests(options) },
       { lineWidth: 0 },
     )
   );

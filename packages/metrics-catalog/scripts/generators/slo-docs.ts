@@ -49,11 +49,12 @@ export function renderSloDocs(): string[] {
   const windows = sloWindows();
   lines.push(
     '',
-    `Recording rules (group ${code('secure-mcp-gateway-slos')}, evaluated before the alerts) store each SLO's bad ratio per job over`,
+    `The SLO rules are a file of their own, ${code('rules/enkrypt-slos.yml')} (group ${code('secure-mcp-gateway-slos')}), with their cases in`,
+    `${code('rules/tests/enkrypt-slos.test.yml')}. Recording rules, evaluated before the alerts, store each SLO's bad ratio per job over`,
     `${windows.map(code).join(', ')} as ${code(`${SLO_RATIO_RECORD_PREFIX}<window>{slo="<id>"}`)}; the longest, ${windows.at(-1)},`,
     `needs ${windowHours(windows.at(-1)!) / 24} days of retention to be exact (Prometheus' default is 15 days). The overview dashboard's`,
     '"Service level objectives" row shows the same ratios from the raw series: budget spent over the period and the burn rate per window.',
-    'The promtool cases in `rules/tests/` run each alert through an incident that must page, a short spike that must not, a recovery',
+    'The promtool cases run each alert through an incident that must page, a short spike that must not, a recovery',
     'during which the long windows stay high but the short ones stop the alert, and a calm gateway under budget.',
   );
   return lines;

@@ -5,10 +5,12 @@
  * the short one proves it is still happening, so the alert resolves minutes after a recovery
  * instead of hours. Recording rules compute each SLO's bad-event ratio once per window.
  */
+import { stringify } from 'yaml';
 import { getMetricDefinition } from '../../src/definitions.ts';
 import { SLO_DEFINITIONS } from '../../src/slos.ts';
 import type { SloDefinition } from '../../src/slos.ts';
 import { leMatcher, orZero, prom, sumRate } from './promql.ts';
+import { generatedHeader } from './rule-types.ts';
 import type { AlertRule, RecordingRule, RuleGroup, Severity } from './rule-types.ts';
 
 /** One long/short window pair: alert when the bad ratio exceeds `factor` × budget over both. */
@@ -161,4 +163,8 @@ export function sloRuleGroup(): RuleGroup {
     name: 'secure-mcp-gateway-slos',
     rules: SLO_DEFINITIONS.flatMap((slo) => [...sloRecordingRules(slo), ...sloAlertRules(slo)]),
   };
+}
+
+export function renderSloRules(): string {
+  return generatedHeader('src/slos.ts or scripts/generators/slo.ts') + stringify({ groups: [sloRuleGroup()] }, { lineWidth: 0 });
 }
