@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyEdits, modify, type FormattingOptions } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptions } from 'jsonc-parser';
 import { ConfigError, parseGatewayConfig, safeUrl, type ConfigIssue } from '@secure-mcp-gateway/telemetry-core';
 import { parseBooleanValue, UsageError, type CommandSpec, type ParsedValues } from './argv';
 import { CONFIG_INIT, CONFIG_TELEMETRY } from './commands';
@@ -168,6 +168,31 @@ function formattingOf(text: string): FormattingOptions {
   return { insertSpaces: !indent.startsWith('\t'), tabSize: indent.startsWith('\t') ? 1 : indent.length, eol: text.includes('\r\n') ? '\r\n' : '\n' };
 }
 
+/**
+ * Sets one value in JSON text, touching nothing else: an existing value is replaced where it
+ * stands; a new key goes into its object formatted like a multi-line object's other keys, or
+ * inline when that object is written on one line (an empty one follows the document).
+ */
+function setJsonValue(text: string, keys: readonly string[], value: unknown): string {
+  const tree = parseTree(text);
+  if (tree && findNodeAtLocation(tree, [...keys])) return applyEdits(text, modify(text, [...keys], value, {}));
+  let parent = tree;
+  for (let depth = keys.length - 1; depth > 0 && tree; depth -= 1) {
+    const node = findNodeAtLocation(tree, keys.slice(0, depth));
+    if (node) {
+      parent = node;
+      break;
+    }
+  }
+  const parentText = parent ? text.slice(parent.offset, parent.offset + parent.length) : '';
+  // An empty `{}` takes the layout of the document around it.
+  const multiline = parentText.includes('\n') || (/^\{\s*\}$/.test(parentText) && text.trim().includes('\n'));
+  if (multiline) return applyEdits(text, modify(text, [...keys], value, { formattingOptions: formattingOf(text) }));
+  const spaced = parentText.includes(', ');
+  const edits = modify(text, [...keys], value, {}).map((edit) => (spaced ? { ...edit, content: edit.content.replace(/^,(?=\S)/, ', ') } : edit));
+  return applyEdits(text, edits);
+}
+
 /** `secure-mcp-gateway config telemetry`. */
 export async function configTelemetry(values: ParsedValues): Promise<number> {
   const edits = telemetryEdits(CONFIG_TELEMETRY, values);
@@ -197,8 +222,7 @@ export async function configTelemetry(values: ParsedValues): Promise<number> {
     return 0;
   }
   let updated = text;
-  const formatting = formattingOf(text);
-  for (const edit of edits) updated = applyEdits(updated, modify(updated, [...edit.path], edit.value, { formattingOptions: formatting }));
+  for (const edit of edits) updated = setJsonValue(updated, edit.path, edit.value);
   try {
     parseGatewayConfig(updated, { source: file });
   } catch (error) {
