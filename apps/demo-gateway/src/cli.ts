@@ -69,7 +69,8 @@ async function main(): Promise<number> {
       (output.stream === 'stdout' ? process.stdout : process.stderr).write(output.text);
       return output.code;
     }
-    const values = parseCommandArgs(command!, rest);
+    // `pnpm demo -- --otlp URL` runs `cli.js demo -- --otlp URL`: the separator pnpm passes on is not an argument.
+    const values = parseCommandArgs(command!, cliArgs(rest));
     if (values.help) {
       process.stdout.write(formatHelp(command!));
       return 0;
