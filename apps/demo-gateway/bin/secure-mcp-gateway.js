@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/cli.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  const repository = fileURLToPath(new URL('../../..', import.meta.url));
   process.stderr.write(
-    `secure-mcp-gateway: not built yet (${fileURLToPath(entry)} is missing). ` +
-      `Build it from the repository root: pnpm turbo run build --filter=@secure-mcp-gateway/demo-gateway... (package folder: ${root})\n`,
+    `secure-mcp-gateway: not built yet (${fileURLToPath(entry)} is missing). Build it: cd ${repository} && pnpm build\n`,
   );
   process.exit(1);
 }
