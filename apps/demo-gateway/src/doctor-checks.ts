@@ -132,6 +132,9 @@ async function providerConfig(provider: TelemetryProvider, raw: Record<string, u
   return { issues: issues.join('; ') };
 }
 
+/** The start of a Prometheus text exposition: a comment (`# HELP`, `# no registered metrics`), a sample, or nothing. */
+const PROMETHEUS_TEXT = /^(?:$|# |[A-Za-z_:][\w:]*[{ ])/;
+
 /** Free (bindable) or serving Prometheus metrics; anything else is a failure. */
 async function checkPrometheusPort(settings: TelemetrySettings, raw: Record<string, unknown>, timeoutMs: number): Promise<CheckResult> {
   const port = settings.prometheusPort;
@@ -152,7 +155,7 @@ async function checkPrometheusPort(settings: TelemetrySettings, raw: Record<stri
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const body = await response.text();
-    if (response.ok && (/^# (?:HELP|TYPE) /m.test(body) || body.trim() === '')) {
+    if (response.ok && PROMETHEUS_TEXT.test(body.slice(0, 4096).trimStart())) {
       return pass(PROMETHEUS, `${where} is in use and serves Prometheus metrics (GET ${url} → ${response.status}): a gateway is probably running.`);
     }
     return fail(PROMETHEUS, `${where} is in use by something that is not a Prometheus endpoint (GET ${url} → ${response.status}).`, 'Choose a free prometheus_port (or 0 for any free port), or stop what holds the port.');
