@@ -59,7 +59,8 @@ export const DOCTOR: CommandSpec = {
     'provider installed and loadable; its collector answering (the provider\'s own check, TLS included);\n' +
     'the Prometheus port free or serving; each upstream server\'s command resolvable. Prints each finding\n' +
     'with its fix. Exit code 0 when every check passes, 1 otherwise. --stack adds the observability\n' +
-    'stack (Loki, Prometheus, Jaeger, the collector\'s Prometheus exporter; deploy/observability).',
+    'stack (Loki, Prometheus, Jaeger, the collector\'s Prometheus exporter; deploy/observability);\n' +
+    'with --stack, no config in the default places is not a failure (the stack alone is checked).',
   options: {
     config: CONFIG_OPTION,
     json: { type: 'boolean', description: 'Print the findings as JSON on stdout.' },

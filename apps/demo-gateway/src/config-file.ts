@@ -16,7 +16,8 @@ export type ConfigSource = '--config' | '$ENKRYPT_MCP_CONFIG' | './enkrypt_mcp_c
 export type ConfigLocation =
   | { readonly found: true; readonly path: string; readonly source: ConfigSource }
   /** Nothing found: `tried` lists every place, with the absolute path, for the message. */
-  | { readonly found: false; readonly tried: readonly string[]; readonly message: string; readonly fix: string };
+  /** `explicit`: a file named by --config or $ENKRYPT_MCP_CONFIG is missing (not merely none in the default places). */
+  | { readonly found: false; readonly explicit: boolean; readonly tried: readonly string[]; readonly message: string; readonly fix: string };
 
 export interface FindConfigOptions {
   readonly flag?: string | undefined;
@@ -37,13 +38,13 @@ export function findConfig(options: FindConfigOptions = {}): ConfigLocation {
   if (options.flag !== undefined) {
     const file = path.resolve(cwd, options.flag);
     if (existsSync(file)) return { found: true, path: file, source: '--config' };
-    return { found: false, tried: [file], message: `config file not found: --config ${file} does not exist.`, fix };
+    return { found: false, explicit: true, tried: [file], message: `config file not found: --config ${file} does not exist.`, fix };
   }
   const fromEnv = env[CONFIG_ENV]?.trim();
   if (fromEnv) {
     const file = path.resolve(cwd, fromEnv);
     if (existsSync(file)) return { found: true, path: file, source: '$ENKRYPT_MCP_CONFIG' };
-    return { found: false, tried: [file], message: `config file not found: $${CONFIG_ENV} names ${file}, which does not exist.`, fix };
+    return { found: false, explicit: true, tried: [file], message: `config file not found: $${CONFIG_ENV} names ${file}, which does not exist.`, fix };
   }
   const local = path.resolve(cwd, CONFIG_FILE_NAME);
   if (existsSync(local)) return { found: true, path: local, source: './enkrypt_mcp_config.json' };
@@ -51,6 +52,7 @@ export function findConfig(options: FindConfigOptions = {}): ConfigLocation {
   if (existsSync(home)) return { found: true, path: home, source: '~/.enkrypt/enkrypt_mcp_config.json' };
   return {
     found: false,
+    explicit: false,
     tried: [local, home],
     message: `no config file found: tried --config (not given), $${CONFIG_ENV} (not set), ${local}, ${home}.`,
     fix,

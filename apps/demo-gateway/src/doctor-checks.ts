@@ -43,6 +43,8 @@ export interface ConfigCheckOptions {
   readonly cwd?: string;
   /** Per-check timeout; default the config's connectivity_timeout. */
   readonly timeoutMs?: number | undefined;
+  /** No config in the default places is a skip, not a failure (`doctor --stack` before any gateway is set up). */
+  readonly configOptional?: boolean;
 }
 
 export interface ConfigCheckReport {
@@ -82,6 +84,7 @@ const PROMETHEUS = 'Prometheus port';
 function checkConfigFile(options: ConfigCheckOptions): { result: CheckResult; config?: LoadedGatewayConfig; path?: string } {
   const location = findConfig({ flag: options.configFlag, env: options.env, cwd: options.cwd });
   if (!location.found) {
+    if (options.configOptional && !location.explicit) return { result: skip(CONFIG, `${location.message} Only the stack was checked.`) };
     return { result: fail(CONFIG, location.message, location.fix) };
   }
   try {

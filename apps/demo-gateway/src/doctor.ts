@@ -15,7 +15,7 @@ export async function doctor(values: ParsedValues): Promise<number> {
   if (stackUrls.length > 0 && values.stack !== true) {
     throw new UsageError(`--${stackUrls[0]} applies to the stack checks: add --stack`, DOCTOR);
   }
-  const report = await runConfigChecks({ configFlag: values.config as string | undefined, timeoutMs });
+  const report = await runConfigChecks({ configFlag: values.config as string | undefined, timeoutMs, configOptional: values.stack === true });
   const checks: CheckResult[] = [...report.checks];
   if (values.stack === true) {
     const env = process.env;
@@ -47,6 +47,8 @@ export function formatDoctorReport(config: string | undefined, checks: readonly 
   const skipped = checks.filter((c) => c.status === 'skip').length;
   const ran = checks.length - skipped;
   lines.push('', failed === 0 ? `All ${ran} checks passed${skipped ? ` (${skipped} skipped)` : ''}.` : `${failed} of ${ran} checks failed${skipped ? ` (${skipped} skipped)` : ''}.`);
-  if (checks.length === 1 && failed === 1) lines.push('The other checks need a valid config file.');
+  if (checks[0]?.name === 'Config file' && checks[0].status !== 'pass' && !checks.slice(1).some((c) => c.name.startsWith('Telemetry'))) {
+    lines.push('The telemetry and upstream checks need a valid config file.');
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatDoctorReport } from '../src/doctor';
 import { runStackChecks } from '../src/doctor-stack';
+import { runCli } from './helpers';
 
 // Small fake stack services on 127.0.0.1:0, each answering like the real one (or not).
 type Handler = (path: string) => { status: number; body: string };
@@ -88,5 +89,17 @@ describe('doctor --stack (the observability stack)', () => {
     expect(byName['Prometheus scrape config includes the collector']!.fix).toContain(`otel-collector:${collectorMetricsPort}`);
     expect(byName['Prometheus targets up']).toMatchObject({ ok: false, detail: expect.stringContaining('connection refused') });
     expect(byName['Jaeger UI']!.ok).toBe(true);
+  });
+
+  it('`doctor --stack` from the CLI: no gateway config yet is a skip, the stack decides the exit code', async () => {
+    const args = ['doctor', '--stack', '--json', '--loki', healthy!.loki!, '--prometheus', healthy!.prometheus!, '--jaeger', healthy!.jaeger!, '--collector-metrics', healthy!.collectorMetrics!];
+    const run = await runCli(args, { env: { HOME: '/nonexistent-home' } });
+    const report = JSON.parse(run.stdout) as { ok: boolean; checks: { name: string; status: string }[] };
+    expect(run.code, run.stdout).toBe(0);
+    expect(report.checks.map((c) => c.status)).toEqual(['skip', 'pass', 'pass', 'pass', 'pass', 'pass']);
+    // A config named explicitly must exist, --stack or not.
+    const named = await runCli([...args, '--config', '/nonexistent/enkrypt_mcp_config.json'], { env: { HOME: '/nonexistent-home' } });
+    expect(named.code).toBe(1);
+    expect((JSON.parse(named.stdout) as { checks: { status: string }[] }).checks[0]!.status).toBe('fail');
   });
 });
