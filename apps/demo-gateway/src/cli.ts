@@ -86,16 +86,26 @@ async function main(): Promise<number> {
   }
 }
 
+/** Exits once stdout and stderr have flushed (a pipe may still hold a long report). */
+function exit(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 main().then(
-  (code) => {
-    // A command that keeps serving returns a promise that never settles; the others end here.
-    process.exitCode = code;
-    process.exit(code);
-  },
+  // A command that keeps serving returns a promise that never settles; the others end here,
+  // whatever handles (upstream processes, exporters) they left behind.
+  exit,
   (error: unknown) => {
     // A bug, not bad input: say what broke in one line; the stack only when asked for.
-    const detail = process.env.SECURE_MCP_GATEWAY_DEBUG ? ((error as Error).stack ?? String(error)) : (error as Error).message ?? String(error);
+    const detail = process.env.SECURE_MCP_GATEWAY_DEBUG ? ((error as Error).stack ?? String(error)) : ((error as Error).message ?? String(error));
     process.stderr.write(`${PROGRAM}: unexpected error: ${detail}\n`);
-    process.exit(1);
+    exit(1);
   },
 );

@@ -147,6 +147,7 @@ export function formatProgramHelp(version: string): string {
     'With no command, "serve" runs (what an MCP client starts).',
     `Run "${PROGRAM} <command> --help" for a command's options, environment variables and examples.`,
     `  ${PROGRAM} --version    print the version`,
+    '  SECURE_MCP_GATEWAY_DEBUG=1 prints the stack trace of an unexpected error (a bug; bad input never has one).',
     '',
     'Examples:',
     `  ${PROGRAM} config init && ${PROGRAM} doctor`,

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { UsageError, type CommandSpec } from './argv';
+import { GatewayConfigError, loadConfig, type LoadedGatewayConfig } from './config';
 
 /**
  * Where `enkrypt_mcp_config.json` is looked for, in order: `--config`, `$ENKRYPT_MCP_CONFIG`,
@@ -57,4 +59,14 @@ export function findConfig(options: FindConfigOptions = {}): ConfigLocation {
     message: `no config file found: tried --config (not given), $${CONFIG_ENV} (not set), ${local}, ${home}.`,
     fix,
   };
+}
+
+/** Reads and validates the config for `command`: a bad file is bad input (printed with the usage, exit 2). */
+export function loadConfigFor(command: CommandSpec, file: string): LoadedGatewayConfig {
+  try {
+    return loadConfig(file);
+  } catch (error) {
+    if (error instanceof GatewayConfigError) throw new UsageError(error.message, command);
+    throw error;
+  }
 }

@@ -21,7 +21,8 @@ import { createInMemoryProvider, type InMemoryTelemetry } from '@secure-mcp-gate
 import { UsageError, type ParsedValues } from './argv';
 import { DEMO } from './commands';
 import { createGatewayMetrics, GATEWAY_METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
-import { GatewayConfigError, loadConfig } from './config';
+import type { LoadedGatewayConfig } from './config';
+import { loadConfigFor } from './config-file';
 import { Gateway, GATEWAY_VERSION, UPSTREAM_TRACE_META_KEY } from './gateway';
 import { runScenario, type ScenarioStep } from './scenario';
 import { teeMeter } from './tee';
@@ -102,18 +103,11 @@ export async function demo(parsed: ParsedValues): Promise<number> {
     'log-file': (parsed['log-file'] as string | undefined) ?? path.join(tmpdir(), `secure-mcp-gateway-demo-${process.pid}.log`),
   };
   if (values.otlp !== undefined) checkOtlpUrl(values.otlp);
-  let config;
-  try {
-    config = loadConfig(values.config);
-  } catch (error) {
-    if (error instanceof GatewayConfigError) throw new UsageError(error.message, DEMO);
-    throw error;
-  }
-  await runDemo(values, config);
+  await runDemo(values, loadConfigFor(DEMO, values.config));
   return 0;
 }
 
-async function runDemo(values: DemoOptions, config: ReturnType<typeof loadConfig>): Promise<void> {
+async function runDemo(values: DemoOptions, config: LoadedGatewayConfig): Promise<void> {
   const started = performance.now();
   const providerName = values.otlp ? 'opentelemetry' : 'stdout';
   const logFile = path.resolve(values['log-file']);

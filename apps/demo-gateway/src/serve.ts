@@ -1,8 +1,7 @@
 import { initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
 import { UsageError, type ParsedValues } from './argv';
 import { SERVE } from './commands';
-import { GatewayConfigError, loadConfig } from './config';
-import { findConfig } from './config-file';
+import { findConfig, loadConfigFor } from './config-file';
 import { GATEWAY_VERSION, Gateway } from './gateway';
 import { serveHttp, serveStdio } from './transports';
 
@@ -22,13 +21,7 @@ export async function serve(values: ParsedValues): Promise<number> {
   }
   const location = findConfig({ flag: values.config as string | undefined });
   if (!location.found) throw new UsageError(`${location.message} ${location.fix}`, SERVE);
-  let config;
-  try {
-    config = loadConfig(location.path);
-  } catch (error) {
-    if (error instanceof GatewayConfigError) throw new UsageError(error.message, SERVE);
-    throw error;
-  }
+  const config = loadConfigFor(SERVE, location.path);
   if (transport === 'stdio' && process.stdin.isTTY) {
     // Someone typed the command in a terminal: say what is going on (stderr: stdout is the MCP channel).
     process.stderr.write(
