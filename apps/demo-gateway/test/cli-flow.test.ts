@@ -207,6 +207,10 @@ describe('config init → config telemetry → serve → doctor', () => {
       const disabled = await doctorJson({ ENKRYPT_MCP_CONFIG: bare, OTEL_SDK_DISABLED: 'true' });
       expect(check(disabled.report, 'Telemetry provider')).toMatchObject({ status: 'skip', detail: expect.stringContaining('telemetry is disabled (OTEL_SDK_DISABLED=true)') });
       expect(disabled.report.checks.some((c) => c.name.startsWith('Telemetry backend'))).toBe(false);
+
+      const badEnv = await doctorJson({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http' });
+      expect(badEnv.code).toBe(1);
+      expect(check(badEnv.report, 'Telemetry settings')).toMatchObject({ status: 'fail', detail: expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL: expected "grpc" or "http/protobuf", got "http"') });
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
