@@ -261,7 +261,7 @@ export async function runConfigChecks(options: ConfigCheckOptions = {}): Promise
   }
   if (settings && !settings.enabled) {
     const why = /^true$/i.test(env.OTEL_SDK_DISABLED?.trim() ?? '') ? 'OTEL_SDK_DISABLED=true' : 'plugins.telemetry.config.enabled is false';
-    checks.push(skip(PROVIDER, `telemetry is disabled (${why}): nothing is exported; WARNING and above still reach stderr.`));
+    checks.push(skip(PROVIDER, `telemetry is disabled (${why}): nothing is exported; log records at WARNING and above (or at enkrypt_log_level, if higher) still go to stderr.`));
   } else if (settings) {
     const timeoutMs = options.timeoutMs ?? settings.connectivityTimeoutMs;
     const raw = ((config.raw.plugins as { telemetry?: { config?: Record<string, unknown> } } | undefined)?.telemetry?.config ?? {}) as Record<string, unknown>;
