@@ -114,6 +114,7 @@ async function runDemo(values: DemoOptions, config: LoadedGatewayConfig): Promis
 
   // The provider is named in the config and found by core's discovery, as in the CLI; no
   // provider is imported by this app.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document edited in place
   const telemetry = structuredClone(config.raw) as Record<string, any>;
   telemetry.plugins = {
     ...telemetry.plugins,

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { ConfigError, defineProvider, getLogger, noopProvider, TelemetryConfigManager, type TelemetryStatus } from '../src/index';
+import { ConfigError, defineProvider, getLogger, noopProvider, TelemetryConfigManager, type ProviderInstance, type TelemetryStatus } from '../src/index';
 import { createInMemoryProvider } from '../src/testing/index';
 import { installPackage, makeProject, providerSource, records } from './helpers';
 
@@ -263,7 +263,7 @@ describe('TelemetryConfigManager lifecycle', () => {
     const provider = defineProvider({
       meta: { name: 'stuck', version: '1.0.0', core: '*' },
       create: () => ({
-        ...noopProvider.create({}, {} as never),
+        ...(noopProvider.create({}, {} as never) as ProviderInstance),
         forceFlush: () => new Promise<void>(() => undefined),
         shutdown: () => {
           shutdowns += 1;
@@ -382,10 +382,10 @@ describe('credentials in the endpoint URL', () => {
     let given: string | undefined;
     const provider = defineProvider({
       meta: { name: 'url-echo', version: '1.0.0', core: '*' },
-      create: (config, ctx) => {
+      create: (_config, ctx) => {
         given = ctx.settings.url;
         return {
-          ...noopProvider.create({}, ctx),
+          ...(noopProvider.create({}, ctx) as ProviderInstance),
           // A careless provider that puts the endpoint in its detail: core scrubs it too.
           checkConnectivity: async () => ({ ok: reachable, detail: `cannot connect to ${ctx.settings.url}` }),
         };
