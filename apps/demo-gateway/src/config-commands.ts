@@ -73,13 +73,15 @@ function warnOverrides(edits: readonly TelemetryEdit[]): void {
   }
 }
 
-function initialConfig(edits: readonly TelemetryEdit[]): Record<string, unknown> {
+type JsonObject = { [key: string]: unknown };
+
+function initialConfig(edits: readonly TelemetryEdit[]): JsonObject {
   const configId = randomUUID();
   const projectId = randomUUID();
   const userId = randomUUID();
   const gatewayKey = randomBytes(32).toString('base64url');
   const policy = (name: string) => ({ enabled: false, policy_name: name, additional_config: { pii_redaction: false }, block: [] });
-  const config: Record<string, any> = {
+  const config: JsonObject = {
     admin_apikey: randomBytes(32).toString('base64url'),
     common_mcp_gateway_config: {
       enkrypt_log_level: 'INFO',
@@ -126,7 +128,7 @@ function initialConfig(edits: readonly TelemetryEdit[]): Record<string, unknown>
   };
   for (const edit of edits) {
     let target = config;
-    for (const key of edit.path.slice(0, -1)) target = target[key];
+    for (const key of edit.path.slice(0, -1)) target = target[key] as JsonObject;
     target[edit.path[edit.path.length - 1]!] = edit.value;
   }
   return config;
@@ -200,10 +202,10 @@ export async function configTelemetry(values: ParsedValues): Promise<number> {
   if (!location.found) throw new UsageError(`${location.message} ${location.fix}`, CONFIG_TELEMETRY);
   const file = realpathSync(location.path);
   let text: string;
-  let current: Record<string, any>;
+  let current: unknown;
   try {
     text = readFileSync(file, 'utf8');
-    current = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, any>;
+    current = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     // Core's reader says where the JSON breaks (line and column).
     let reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -218,7 +220,8 @@ export async function configTelemetry(values: ParsedValues): Promise<number> {
     throw new UsageError(`cannot edit ${file}: expected a JSON object at the top`, CONFIG_TELEMETRY);
   }
   if (edits.length === 0) {
-    process.stdout.write(`${file}: plugins.telemetry =\n${JSON.stringify(current.plugins?.telemetry ?? null, null, 2)}\n`);
+    const telemetry = ((current as { plugins?: { telemetry?: unknown } }).plugins?.telemetry ?? null);
+    process.stdout.write(`${file}: plugins.telemetry =\n${JSON.stringify(telemetry, null, 2)}\n`);
     return 0;
   }
   let updated = text;

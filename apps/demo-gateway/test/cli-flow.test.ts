@@ -170,7 +170,7 @@ describe('config init → config telemetry → serve → doctor', () => {
 
     const text = await runCli(['doctor', '--config', file], { env });
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^secure-mcp-gateway doctor: .*\n\nPASS  Config file\n/);
+    expect(text.stdout).toMatch(/^secure-mcp-gateway doctor: .*\n\nPASS {2}Config file\n/);
     expect(text.stdout).toContain('All 4 checks passed (1 skipped).');
 
     const url = receiver.grpcUrl;

@@ -122,7 +122,7 @@ describe('bad input: one line, the usage, exit 2', () => {
       mkdirSync(path.join(dir, 'a-folder.json'));
       const folder = await runCli(['--config', path.join(dir, 'a-folder.json')], { env });
       expect(folder.code).toBe(2);
-      expect(folder.stderr).toMatch(/^secure-mcp-gateway: Invalid gateway config .*a-folder\.json:\n  - \(file\): /);
+      expect(folder.stderr).toMatch(/^secure-mcp-gateway: Invalid gateway config .*a-folder\.json:\n {2}- \(file\): /);
       expect(folder.stderr).not.toMatch(/\n\s+at /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
