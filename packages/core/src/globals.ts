@@ -8,6 +8,7 @@ import {
   type TracerOptions,
   type TracerProvider,
 } from '@opentelemetry/api';
+import type { logs as logsApi } from '@opentelemetry/api-logs';
 import { ensureContextManager } from './context';
 import type { OtelLogger, OtelLoggerOptions } from './contract';
 import { applyPropagators, ConfiguredPropagator, parsePropagators } from './propagators';
@@ -27,7 +28,7 @@ const API_OF: Readonly<Record<Slot, string>> = {
   'logger provider': 'logs.getLogger()',
 };
 
-type LogsApi = typeof import('@opentelemetry/api-logs');
+type LogsApi = { logs: typeof logsApi };
 
 /**
  * The `logs` API of `@opentelemetry/api-logs`, an optional peer: undefined without it (then there

@@ -1,6 +1,11 @@
 import { propagation, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import type { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 
-type OtelCore = Pick<typeof import('@opentelemetry/core'), 'CompositePropagator' | 'W3CBaggagePropagator' | 'W3CTraceContextPropagator'>;
+type OtelCore = {
+  CompositePropagator: typeof CompositePropagator;
+  W3CBaggagePropagator: typeof W3CBaggagePropagator;
+  W3CTraceContextPropagator: typeof W3CTraceContextPropagator;
+};
 
 let otelCore: Promise<OtelCore> | undefined;
 

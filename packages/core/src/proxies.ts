@@ -196,8 +196,8 @@ export class LateBindingMeter implements Meter {
     readonly source: BindingSource,
     private readonly name: string,
     private readonly version?: string,
-    // Accepted for the Meter API's shape; the provider contract's meter(name, version) takes none.
-    _options?: MeterOptions,
+    /** Passed to the provider's meter(name, version, options) (schema URL). */
+    private readonly options?: MeterOptions,
   ) {}
 
   /** The real meter of the current binding. */
