@@ -156,7 +156,7 @@ export class Connection implements OperationHooks {
     switch (operation.method) {
       case 'initialize':
         this.learnInitialize(result);
-        if (this.protocolVersion !== undefined) operation.span.setAttribute(ATTR_MCP_PROTOCOL_VERSION, this.protocolVersion);
+        if (this.protocolVersion !== undefined) operation.setSharedAttribute(ATTR_MCP_PROTOCOL_VERSION, this.protocolVersion);
         break;
       case 'tools/list':
         this.endpoint.names.learn('tool', result);

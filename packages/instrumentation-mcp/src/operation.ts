@@ -61,8 +61,10 @@ export class Operation implements McpOperation {
     this.errorOverride = errorType;
   }
 
-  get isFinished(): boolean {
-    return this.finished;
+  /** Sets an attribute on the span and the metric point (e.g. the version `initialize` negotiated). */
+  setSharedAttribute(key: string, value: string): void {
+    this.span.setAttribute(key, value);
+    this.metricAttributes[key] = value;
   }
 
   /** Ends the operation once; later calls are ignored. */

@@ -128,22 +128,54 @@ function safely(settle: Settle, error?: unknown): void {
   }
 }
 
+/** The descriptor of `key` on `target` or the nearest prototype that has it. */
+function findDescriptor(target: object, key: string): PropertyDescriptor | undefined {
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o)) {
+    const descriptor = Object.getOwnPropertyDescriptor(o, key);
+    if (descriptor !== undefined) return descriptor;
+  }
+  return undefined;
+}
+
 /**
- * Replaces a callback property of `target` by an accessor: whatever is assigned is kept and
- * read back wrapped by `wrap` (one wrapper per assigned function).
+ * Makes a callback property of `target` hold `wrap(fn)` for whatever `fn` is assigned, whenever.
+ * A transport that forwards the property to another object through its own accessor (SDK v1's
+ * Node `StreamableHTTPServerTransport` does) keeps doing so, with the wrapped function.
  */
 function intercept<F extends (...args: any[]) => void>(target: object, key: string, wrap: (fn: F) => F): void {
-  let assigned: F | undefined;
-  let wrapped: F | undefined;
-  const set = (fn: unknown) => {
-    assigned = typeof fn === 'function' ? (fn as F) : undefined;
-    wrapped = assigned === undefined ? undefined : wrap(assigned);
+  const wrapped = new WeakMap<F, F>();
+  const wrapOnce = (fn: unknown): F | undefined => {
+    if (typeof fn !== 'function') return undefined;
+    let w = wrapped.get(fn as F);
+    if (w === undefined) {
+      w = wrap(fn as F);
+      wrapped.set(fn as F, w);
+    }
+    return w;
   };
-  set((target as Record<string, unknown>)[key]);
+  const descriptor = findDescriptor(target, key);
+  if (descriptor?.set !== undefined) {
+    const { get, set } = descriptor;
+    Object.defineProperty(target, key, {
+      configurable: true,
+      enumerable: descriptor.enumerable ?? true,
+      get: get === undefined ? undefined : () => get.call(target),
+      set: (fn: unknown) => set.call(target, wrapOnce(fn)),
+    });
+    // A callback assigned before instrumentation is wrapped too.
+    if (get !== undefined) {
+      const current: unknown = get.call(target);
+      if (typeof current === 'function') set.call(target, wrapOnce(current));
+    }
+    return;
+  }
+  let current = wrapOnce((target as Record<string, unknown>)[key]);
   Object.defineProperty(target, key, {
     configurable: true,
     enumerable: true,
-    get: () => wrapped,
-    set,
+    get: () => current,
+    set: (fn: unknown) => {
+      current = wrapOnce(fn);
+    },
   });
 }
