@@ -105,12 +105,14 @@ function resolveShared(config: McpInstrumentationConfig): SharedConfig {
 }
 
 function protocolOf(endpoint: McpEndpointLike, what: string): ConnectableLike {
-  const holder = endpoint as { server?: unknown; connect?: unknown };
-  const inner = holder.server as ConnectableLike | undefined;
-  // McpServer keeps its low-level Server in `server`; instrumenting that one covers both.
-  if (inner !== null && typeof inner === 'object' && typeof inner.connect === 'function') return inner;
-  if (typeof holder.connect === 'function') return endpoint as ConnectableLike;
-  throw new TypeError(`instrumentation-mcp: ${what} expects an MCP SDK ${what === 'instrumentClient' ? 'Client' : 'Server or McpServer'} (v1 or v2), got ${typeof endpoint}`);
+  if (endpoint !== null && typeof endpoint === 'object') {
+    const holder = endpoint as { server?: unknown; connect?: unknown };
+    const inner = holder.server as ConnectableLike | undefined;
+    // McpServer keeps its low-level Server in `server`; instrumenting that one covers both.
+    if (inner !== null && typeof inner === 'object' && typeof inner.connect === 'function') return inner;
+    if (typeof holder.connect === 'function') return endpoint as ConnectableLike;
+  }
+  throw new TypeError(`instrumentation-mcp: ${what} expects an MCP SDK ${what === 'instrumentClient' ? 'Client' : 'Server or McpServer'} (v1 or v2), got ${endpoint === null ? 'null' : typeof endpoint}`);
 }
 
 /** Creates an instrumentation: one configuration for every server, client and transport it instruments. */
