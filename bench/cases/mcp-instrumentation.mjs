@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 const self = fileURLToPath(import.meta.url);
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const CALLERS = 8;
+const WARM_CALLS = quick ? 8_000 : 20_000;
 
 /** Providers for each variant; `bare` sets up no OpenTelemetry at all. */
 async function telemetryFor(variant, receiver) {
@@ -78,12 +79,12 @@ async function worker() {
   const receiver = { httpUrl: args[args.indexOf('--http-url') + 1], grpcUrl: args[args.indexOf('--grpc-url') + 1] };
   const ms = Number(args[args.indexOf('--ms') + 1]);
   const v = await setup(variant, receiver);
-  // Warm-up (JIT), then the measured closed loop.
-  const loop = async (until) => {
+  // The closed loop: CALLERS callers until `until` (ms) or `limit` calls.
+  const loop = async (until, limit = Infinity) => {
     let calls = 0;
     await Promise.all(
       Array.from({ length: CALLERS }, async () => {
-        while (performance.now() < until) {
+        while (performance.now() < until && calls < limit) {
           await v.call();
           calls++;
         }
@@ -91,7 +92,9 @@ async function worker() {
     );
     return calls;
   };
-  await loop(performance.now() + Math.min(1000, ms / 2));
+  // Warm-up by count, not time: a cold instrumented server runs ~10x slower for its first few
+  // thousand calls (interpreter and baseline code), which a short timed warm-up would measure.
+  await loop(performance.now() + 60_000, WARM_CALLS);
   await v.flush();
   await sleep(100);
   globalThis.gc?.();
