@@ -336,7 +336,12 @@ async function recordCatalogInProcess(otlpUrl: string, port: number): Promise<vo
   });
   expect(status.state, status.reason).toBe('active');
   const metrics = createGatewayMetrics(getMeter('observability-scrape-catalog')) as unknown as Record<string, Record<string, (...args: unknown[]) => unknown>>;
-  for (const def of METRIC_DEFINITIONS.filter((d) => d.recordedIn !== 'provider')) {
+  for (const def of METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'instrumentation')) {
+    // Recorded by @secure-mcp-gateway/instrumentation-mcp on its own meter, as it does.
+    const attrs = Object.fromEntries(def.attributes.map((key) => [key, 'x']));
+    getMeter('instrumentation-mcp').createHistogram(def.name, { unit: def.unit, description: def.description }).record(0.2, attrs);
+  }
+  for (const def of METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'gateway')) {
     const attrs = Object.fromEntries(def.attributes.map((key) => [key, 'x']));
     const recorder = metrics[def.key];
     if (!recorder) throw new Error(`createGatewayMetrics() has no recorder "${def.key}" although the catalog lists it`);
