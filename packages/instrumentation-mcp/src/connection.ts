@@ -11,7 +11,7 @@ import { captureValue } from './capture.js';
 import { getHttpPeer, setMcpOperation } from './context.js';
 import type { Endpoint, NetworkInfo } from './endpoint.js';
 import { isRecord } from './meta.js';
-import { Operation } from './operation.js';
+import { type Operation } from './operation.js';
 import type { OperationHooks, Outcome } from './operation.js';
 import { readHttpExtra } from './peer.js';
 import { startIncoming, startOutgoing } from './start.js';

@@ -68,6 +68,7 @@ export interface McpEndpointOptions {
 
 /** Something with the SDK's `connect(transport)`: a v1/v2 `Server`, `Client` or `Protocol`. */
 export interface ConnectableLike {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- both SDK majors' transport types, unnamed
   connect(transport: any, ...rest: any[]): Promise<void>;
   readonly transport?: unknown;
 }

@@ -11,7 +11,11 @@ import type { Endpoint, NetworkInfo } from './endpoint.js';
 import { isRecord } from './meta.js';
 import { NETWORK_PROTOCOL_HTTP, NETWORK_TRANSPORT_PIPE, NETWORK_TRANSPORT_TCP } from './semconv.js';
 
-/** The public shape of an MCP SDK transport (v1 `@modelcontextprotocol/sdk`, v2 `@modelcontextprotocol/{server,client}`). */
+/**
+ * The public shape of an MCP SDK transport (v1 `@modelcontextprotocol/sdk`, v2 `@modelcontextprotocol/{server,client}`).
+ * `any` where both majors' own message types must be accepted without naming either SDK.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface TransportLike {
   send(message: any, options?: any): Promise<void>;
   onmessage?: ((message: any, extra?: any) => void) | undefined;
@@ -19,6 +23,7 @@ export interface TransportLike {
   sessionId?: string | undefined;
   setProtocolVersion?: ((version: string) => void) | undefined;
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 const INSTRUMENTED = Symbol.for('@secure-mcp-gateway/instrumentation-mcp/transport');
 
@@ -142,6 +147,7 @@ function findDescriptor(target: object, key: string): PropertyDescriptor | undef
  * A transport that forwards the property to another object through its own accessor (SDK v1's
  * Node `StreamableHTTPServerTransport` does) keeps doing so, with the wrapped function.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any callback signature
 function intercept<F extends (...args: any[]) => void>(target: object, key: string, wrap: (fn: F) => F): void {
   const wrapped = new WeakMap<F, F>();
   const wrapOnce = (fn: unknown): F | undefined => {

@@ -53,7 +53,7 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-export async function connectClient(clientMajor: Major, serverMajor: Major, kind: Kind, env: Record<string, string>, port?: number): Promise<ScenarioClient> {
+export async function connectClient(clientMajor: Major, serverMajor: Major, _kind: Kind, env: Record<string, string>, port?: number): Promise<ScenarioClient> {
   const url = port === undefined ? undefined : new URL(`http://127.0.0.1:${port}/mcp`);
   const stdio = { command: process.execPath, args: [fixture(serverMajor), 'stdio'], cwd: tmpdir(), env: { ...(process.env as Record<string, string>), ...env }, stderr: 'inherit' as const };
   const info = { name: `client-${clientMajor}`, version: '1.0.0' };
