@@ -19,7 +19,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +31,7 @@ import openTelemetryProvider from '@secure-mcp-gateway/telemetry-provider-opente
 import { startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
 import { at, listFiles, readYaml, stackPath } from './helpers.ts';
 import { collectorPrometheusName, unitAfterTransforms } from './prometheus-names.ts';
+import { freePort, waitFor } from './support/wait.ts';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 const GATEWAY_PACKAGE = stackPath('node_modules/@secure-mcp-gateway/demo-gateway');
@@ -40,33 +40,6 @@ const GATEWAY_SERVICE = 'observability-scrape-gateway';
 const SERVER = 'demo_server';
 
 // ---------------------------------------------------------------- small helpers
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls until `probe` returns a value; generous deadlines, the machine is shared and loaded. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-}
 
 function tally<T>(items: readonly T[], key: (item: T) => string | undefined, weight: (item: T) => number = () => 1): Record<string, number> {
   const out: Record<string, number> = {};
