@@ -320,7 +320,7 @@ describe('three gateway replicas behind one Prometheus', () => {
     process.stderr.write(
       `scale-out: ${traces.size} tool-call traces, ${(spansOfCalls / traces.size).toFixed(1)} spans per call; ` +
         `${(t.bytes / viaRelay).toFixed(0)} bytes per span on the wire (OTLP/HTTP protobuf, ${(t.gzipBytes / viaRelay).toFixed(0)} gzipped), ` +
-        `${(l.bytes / receiver.logs.length).toFixed(0)} bytes per log record (${(l.gzipBytes / receiver.logs.length).toFixed(0)} gzipped)\n`,
+        `${(receiver.logs.length / traces.size).toFixed(1)} log records per call, ${(l.bytes / receiver.logs.length).toFixed(0)} bytes each (${(l.gzipBytes / receiver.logs.length).toFixed(0)} gzipped)\n`,
     );
   });
 
