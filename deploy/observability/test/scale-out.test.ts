@@ -10,7 +10,7 @@
  * → checks over the window W between the two scrapes → one replica killed → restarted under the
  * same identity on new ports → more calls → reset checks.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +21,11 @@ import { parseExposition } from './support/exposition.ts';
 import { alertQueries, dashboardQueries, type NamedQuery } from './support/fleet-queries.ts';
 import { addMixes, calls, callsByTool, openSession, runMix, UPSTREAM_SERVER, type Mix, type Session, type ToolResult } from './support/load.ts';
 import { startOtlpByteCounter, type OtlpByteCounter } from './support/otlp-byte-counter.ts';
-import { startPrometheus, testConfig, type PrometheusServer } from './support/prometheus-server.ts';
+import { startFleet, type Fleet } from './support/fleet.ts';
+import type { PrometheusServer } from './support/prometheus-server.ts';
 import { checkFleetQuery, exactQuery, withoutThresholds } from './support/promql-fleet.ts';
-import { GATEWAY_PACKAGE, startReplica, type Replica } from './support/replica.ts';
+import type { Replica } from './support/replica.ts';
 import { decide, type PolicyConfig } from './support/tail-sampling.ts';
-import { waitFor } from './support/wait.ts';
 
 const REPLICAS = ['gw-a', 'gw-b', 'gw-c'] as const;
 type ReplicaId = (typeof REPLICAS)[number];
@@ -67,13 +67,12 @@ function tally<T>(items: readonly T[], key: (item: T) => string | undefined): Re
 // ---------------------------------------------------------------- setup
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'obs-scale-out-'));
-const targetsFile = path.join(tmp, 'gateways.json');
 let receiver: OtlpReceiver;
 let relay: OtlpByteCounter;
+let fleet: Fleet;
 let prometheus: PrometheusServer;
-let configFile = '';
 let gatewayKey = '';
-const replicas = new Map<ReplicaId, Replica>();
+const replica = (id: ReplicaId): Replica => fleet.replicas.get(id)!;
 const sessions: Session[] = [];
 const loadSessions = new Map<ReplicaId, Session>();
 /** What each replica reported for each call of the warm-up and the burst. */
@@ -82,102 +81,36 @@ const results = new Map<ReplicaId, ToolResult[]>();
 let T = 0;
 let W = 0;
 
-/** The demo's example config, telemetry switched to the OpenTelemetry provider over OTLP/HTTP to the relay. */
-function writeReplicaConfig(otlpUrl: string): void {
-  const example = path.join(GATEWAY_PACKAGE, 'examples/enkrypt_mcp_config.json');
-  const config = JSON.parse(readFileSync(example, 'utf8')) as {
-    common_mcp_gateway_config: { timeout_settings: Record<string, unknown> };
-    mcp_configs: Record<string, { mcp_config: { config: { args: string[] }; tool_timeout?: number }[] }>;
-    apikeys: Record<string, unknown>;
-    plugins: { telemetry: { provider: string; config: Record<string, unknown> } };
-  };
-  // Relative paths in the example are relative to the example's folder; this copy lives elsewhere.
-  for (const server of Object.values(config.mcp_configs).flatMap((c) => c.mcp_config)) {
-    server.config.args = server.config.args.map((a) => (a.startsWith('.') ? path.resolve(path.dirname(example), a) : a));
-    // No call here is meant to time out: budgets a loaded 2-core machine meets (an upstream's first start included).
-    server.tool_timeout = 20;
-  }
-  Object.assign(config.common_mcp_gateway_config.timeout_settings, { discovery_timeout: 30, connectivity_timeout: 20, guardrail_timeout: 20, tool_execution_timeout: 30 });
-  config.plugins.telemetry = {
-    provider: 'opentelemetry',
-    config: {
-      ...config.plugins.telemetry.config,
-      url: otlpUrl,
-      protocol: 'http/protobuf',
-      insecure: true,
-      service_name: SERVICE,
-      metric_export_interval_ms: 1000,
-      // Port 0: each replica binds its own; the test reads it back from the process.
-      prometheus_port: 0,
-      prometheus_host: '127.0.0.1',
-      log_mirror: 'none',
-    },
-  };
-  configFile = path.join(tmp, 'enkrypt_mcp_config.json');
-  writeFileSync(configFile, JSON.stringify(config, null, 2));
-  gatewayKey = Object.keys(config.apikeys)[0]!;
-}
-
-/** The file-SD targets: one group per replica, its `instance` label set to its service.instance.id. */
-function writeTargets(): void {
-  const groups = [...replicas.values()].map((r) => ({ targets: [r.metricsAddress], labels: { instance: r.instanceId } }));
-  writeFileSync(`${targetsFile}.tmp`, JSON.stringify(groups));
-  // Prometheus watches the file: replace it whole, never let it read half a write.
-  writeFileSync(targetsFile, readFileSync(`${targetsFile}.tmp`));
-}
-
-/** Resolves once Prometheus holds a successful scrape of each replica that started after `sinceMs`. */
-async function scrapedAfter(ids: readonly ReplicaId[], sinceMs: number, up = 1): Promise<void> {
-  await waitFor(`a scrape of ${ids.join(', ')} after ${new Date(sinceMs).toISOString()} with up=${up}`, async () => {
-    // timestamp() of a plain selector is the scrape's own time.
-    const rows = await prometheus.query(`timestamp(up{job="gateway"}) * 0 + on (instance) group_left up{job="gateway"}`);
-    const stamps = await prometheus.query('timestamp(up{job="gateway"})');
-    const ok = ids.every((id) => {
-      const at = stamps.find((s) => s.metric.instance === id);
-      const value = rows.find((s) => s.metric.instance === id);
-      return at && Number(at.value[1]) * 1000 > sinceMs && value && Number(value.value[1]) === up;
-    });
-    return ok ? true : undefined;
-  }, 30_000);
-}
-
 async function totalsBy(selector: string, labels: string[], at = T): Promise<Record<string, number>> {
-  const rows = await prometheus.query(`sum by (${labels.join(', ')}) (${selector})`, at);
+  const rows = await fleet.prometheus.query(`sum by (${labels.join(', ')}) (${selector})`, at);
   return Object.fromEntries(rows.map((s) => [labels.map((l) => s.metric[l] ?? '').join('/'), Number(s.value[1])]));
 }
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
   relay = await startOtlpByteCounter(receiver.httpUrl);
-  writeReplicaConfig(relay.url);
-  writeFileSync(targetsFile, '[]');
-  const started = await Promise.all([
-    startPrometheus(testConfig('gateway', targetsFile), tmp),
-    ...REPLICAS.map((id) => startReplica({ instanceId: id, configFile })),
-  ]);
-  prometheus = started[0] as PrometheusServer;
-  for (const r of started.slice(1) as Replica[]) replicas.set(r.instanceId as ReplicaId, r);
-  writeTargets();
-  await scrapedAfter(REPLICAS, Date.now());
+  fleet = await startFleet({ ids: REPLICAS, dir: tmp, otlpUrl: relay.url, serviceName: SERVICE });
+  prometheus = fleet.prometheus;
+  gatewayKey = fleet.gatewayKey;
 
   for (const id of REPLICAS) {
-    const url = replicas.get(id)!.mcpUrl;
+    const url = replica(id).mcpUrl;
     loadSessions.set(id, await openSession(url, gatewayKey));
     for (let i = 0; i < IDLE_SESSIONS[id]; i++) sessions.push(await openSession(url, gatewayKey, 'scale-out-idle'));
   }
   const run = (mixes: Record<ReplicaId, Mix>) =>
     Promise.all(
       REPLICAS.map(async (id) => {
-        const out = await runMix(loadSessions.get(id)!, replicas.get(id)!.mcpUrl, mixes[id]);
+        const out = await runMix(loadSessions.get(id)!, replica(id).mcpUrl, mixes[id]);
         results.set(id, [...(results.get(id) ?? []), ...out]);
       }),
     );
   await run({ 'gw-a': WARM_UP, 'gw-b': WARM_UP, 'gw-c': WARM_UP });
-  await scrapedAfter(REPLICAS, Date.now());
+  await fleet.scrapedAfter(REPLICAS, Date.now());
   // From here each replica's latest sample holds the warm-up and nothing of the burst.
   const windowStart = Date.now();
   await run(BURST);
-  await scrapedAfter(REPLICAS, Date.now());
+  await fleet.scrapedAfter(REPLICAS, Date.now());
   const end = Date.now();
   T = end / 1000;
   W = end - windowStart;
@@ -185,8 +118,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([...sessions, ...loadSessions.values()].map((s) => s.close().catch(() => {})));
-  await Promise.all([...replicas.values()].map((r) => r.stop()));
-  await prometheus?.stop();
+  await fleet?.stop();
   await relay?.close();
   await receiver?.close();
   rmSync(tmp, { recursive: true, force: true });
@@ -238,7 +170,7 @@ describe('three gateway replicas behind one Prometheus', () => {
       `${name}${JSON.stringify(Object.entries(labels).filter(([k]) => k !== 'job' && k !== 'instance' && k !== '__name__').sort(([a], [b]) => (a < b ? -1 : 1)))}`;
     const fleetServed = new Map<string, number>();
     for (const id of REPLICAS) {
-      const text = await (await fetch(`http://${replicas.get(id)!.metricsAddress}/metrics`)).text();
+      const text = await (await fetch(`http://${replica(id).metricsAddress}/metrics`)).text();
       const served = new Map(parseExposition(text).filter((s) => GATEWAY_SERIES.has(s.name)).map((s) => [key(s.name, s.labels), s.value]));
       expect(served.size, `${id} serves the gateway's series`).toBeGreaterThan(20);
       const stored = await prometheus.query(`{job="gateway",instance="${id}",__name__=~"enkrypt_.+|mcp_.+"}`, T);
@@ -355,27 +287,25 @@ describe('three gateway replicas behind one Prometheus', () => {
 
   it("a killed replica shows as down, and rate()/increase() count across its restart as the rules expect", async () => {
     const callsMetric = prom('toolCalls');
-    const victim = replicas.get(KILLED)!;
+    const victim = replica(KILLED);
     await loadSessions.get(KILLED)!.close().catch(() => {});
     loadSessions.delete(KILLED);
     await victim.kill();
     const killedAt = Date.now();
-    await scrapedAfter([KILLED], killedAt, 0);
+    await fleet.scrapedAfter([KILLED], killedAt, 0);
     const targets = (await (await fetch(`${prometheus.url}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: { labels: Record<string, string>; health: string }[] } };
     expect(targets.data.activeTargets.filter((t) => t.labels.job === 'gateway').map((t) => `${t.labels.instance}:${t.health}`).sort()).toEqual(['gw-a:up', 'gw-b:up', 'gw-c:down']);
     // Its series went stale with the failed scrape: instant sums no longer include it.
     expect(await prometheus.query(`${callsMetric}{job="gateway",instance="${KILLED}"}`)).toEqual([]);
 
     // Back under the same identity, on new ports; the file-SD entry is updated in place.
-    const restarted = await startReplica({ instanceId: KILLED, configFile });
-    replicas.set(KILLED, restarted);
-    writeTargets();
-    await scrapedAfter([KILLED], Date.now());
+    const restarted = await fleet.restart(KILLED);
+    await fleet.scrapedAfter([KILLED], Date.now());
     const session = await openSession(restarted.mcpUrl, gatewayKey);
     const after = await runMix(session, restarted.mcpUrl, AFTER_RESTART);
     await session.close();
     expect(after).toHaveLength(calls(AFTER_RESTART));
-    await scrapedAfter(REPLICAS, Date.now());
+    await fleet.scrapedAfter(REPLICAS, Date.now());
     const T2 = Date.now() / 1000;
 
     const answer = `${callsMetric}{job="gateway",instance="${KILLED}",tool="answer"}`;
