@@ -188,6 +188,13 @@ export interface FleetCheckResult {
 export async function checkFleetQuery(prometheus: PrometheusServer, expr: string, o: FleetCheckOptions): Promise<FleetCheckResult> {
   const fleet = await prometheus.query(exactQuery(expr, o.windowMs), o.atSeconds);
   const problems: string[] = [];
+  // The query as written (Prometheus' own rate()) runs and returns the same series; its values
+  // differ by rate()'s extrapolation. Thresholds may make that differ, so not for alerts with theirs.
+  if (!o.mayBeEmpty) {
+    const asWritten = [...byLabels(await prometheus.query(expr, o.atSeconds)).keys()].sort();
+    const exact = [...byLabels(fleet).keys()].sort();
+    if (JSON.stringify(asWritten) !== JSON.stringify(exact)) problems.push(`as written it returns series ${asWritten.join(' ')}, its exact form ${exact.join(' ')}`);
+  }
   if (!o.perReplica) {
     const perReplica = fleet.filter((s) => REPLICA_LABEL in s.metric);
     if (perReplica.length > 0) {
