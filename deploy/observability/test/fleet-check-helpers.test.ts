@@ -33,6 +33,7 @@ describe('PromQL rewriting for the fleet check', () => {
 
   it('drops number thresholds but keeps comparisons between vectors', () => {
     expect(withoutThresholds('sum(a) / sum(b) > 0.05')).toBe('sum(a) / sum(b)');
+    expect(withoutThresholds('r1h{slo="x"} > 14.4 * 0.01 and r5m > (2)')).toBe('r1h{slo="x"} and r5m');
     expect(withoutThresholds('(a > 3 * b or a unless b) and a > 0.05')).toBe('(a > 3 * b or a unless b) and a');
     expect(selectedMetrics('sum(rate(a_total[5m])) / sum(b offset 1m)')).toEqual(['a_total', 'b']);
     expect(durationMs('1h30m')).toBe(5_400_000);

@@ -133,7 +133,8 @@ export function withoutThresholds(expr: string): string {
       const parts = children(node);
       const op = parts.find((c) => COMPARISONS.has(c.name));
       const [lhs, rhs] = [parts[0]!, parts[parts.length - 1]!];
-      const isNumber = (n: SyntaxNode) => n.name === 'NumberDurationLiteral';
+      // A number, or arithmetic of numbers only (`14.4 * 0.01`).
+      const isNumber = (n: SyntaxNode) => /^[\s\d.eE+\-*/()]+$/.test(text(expr, n));
       if (op && (isNumber(rhs) || isNumber(lhs))) {
         const vector = isNumber(rhs) ? lhs : rhs;
         edits.push({ from: node.from, to: node.to, text: withoutThresholds(text(expr, vector)) });
