@@ -6,8 +6,6 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     cli: 'src/cli.ts',
-    demo: 'src/demo.ts',
-    doctor: 'src/doctor.ts',
     'upstream-server': 'src/upstream-server.ts',
   },
   format: ['esm'],

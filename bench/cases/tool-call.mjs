@@ -9,7 +9,6 @@
 //    the end of a final forceFlush — so span/log/metric export (batching, OTLP encoding, HTTP)
 //    is included — minus the same loop doing nothing ("none").
 // The OTLP receiver runs in a separate process so decoding is not counted.
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   argValue, emitResult, median, quick, rotate, round, runCase, runNodeChild, sleep, yieldToLoop,

@@ -1,94 +1,111 @@
 #!/usr/bin/env node
 /**
- * demo-gateway [--config FILE] [--transport stdio|http] [--host 127.0.0.1] [--port N]
+ * secure-mcp-gateway [serve|doctor|demo|config init|config telemetry] [options]
  *
- * stdio: MCP on stdin/stdout (stdout carries JSON-RPC only), key in ENKRYPT_GATEWAY_KEY.
- * http:  Streamable HTTP at http://HOST:PORT/mcp, key in the `apikey` header.
+ * One entry point for every command; each command's code is imported only when it runs. Bad
+ * input prints one line, then the usage, and exits 2; a command's own exit code otherwise.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
-import { GatewayConfigError, loadConfig } from './config';
-import { GATEWAY_VERSION, Gateway } from './gateway';
-import { serveHttp, serveStdio } from './transports';
+import { cliArgs, closest, formatHelp, formatUsage, parseCommandArgs, PROGRAM, UsageError, type CommandSpec } from './argv';
+import { COMMANDS, CONFIG_INIT, CONFIG_TELEMETRY, DEMO, DOCTOR, formatProgramHelp, SERVE } from './commands';
+import { PACKAGE_VERSION } from './version';
 
-function defaultConfigPath(): string {
-  const candidates = [
-    process.env.ENKRYPT_MCP_CONFIG,
-    path.resolve('enkrypt_mcp_config.json'),
-    path.join(process.env.HOME ?? '', '.enkrypt', 'enkrypt_mcp_config.json'),
-  ].filter((p): p is string => Boolean(p));
-  return candidates.find((p) => existsSync(p)) ?? candidates[0] ?? 'enkrypt_mcp_config.json';
+type Runner = (values: Record<string, string | boolean | undefined>) => Promise<number>;
+
+const RUNNERS: ReadonlyMap<CommandSpec, () => Promise<Runner>> = new Map<CommandSpec, () => Promise<Runner>>([
+  [SERVE, async () => (await import('./serve')).serve],
+  [DOCTOR, async () => (await import('./doctor')).doctor],
+  [DEMO, async () => (await import('./demo')).demo],
+  [CONFIG_INIT, async () => (await import('./config-commands')).configInit],
+  [CONFIG_TELEMETRY, async () => (await import('./config-commands')).configTelemetry],
+]);
+
+const CONFIG_USAGE = `usage: ${PROGRAM} config init|telemetry [options]\nRun "${PROGRAM} config init --help" or "${PROGRAM} config telemetry --help" for details.`;
+
+/** Which command `args` name, and the arguments left for it. */
+function pickCommand(args: readonly string[]): { command?: CommandSpec; rest: readonly string[]; output?: { text: string; code: number; stream: 'stdout' | 'stderr' } } {
+  const [first, second] = args;
+  if (first === undefined || (first.startsWith('-') && first !== '--help' && first !== '-h' && first !== '--version' && first !== '-V')) {
+    return { command: SERVE, rest: args };
+  }
+  if (first === '--help' || first === '-h') return { rest: [], output: { text: formatProgramHelp(PACKAGE_VERSION), code: 0, stream: 'stdout' } };
+  if (first === '--version' || first === '-V') return { rest: [], output: { text: `${PACKAGE_VERSION}\n`, code: 0, stream: 'stdout' } };
+  if (first === 'help') {
+    if (second === undefined) return { rest: [], output: { text: formatProgramHelp(PACKAGE_VERSION), code: 0, stream: 'stdout' } };
+    const name = second === 'config' && args[2] ? `config ${args[2]}` : second;
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) throw new UsageError(`no help for "${args.slice(1).join(' ')}": unknown command`);
+    return { rest: [], output: { text: formatHelp(command), code: 0, stream: 'stdout' } };
+  }
+  if (first === 'config') {
+    if (second === '--help' || second === '-h') return { rest: [], output: { text: `${CONFIG_USAGE}\n`, code: 0, stream: 'stdout' } };
+    if (second === undefined) throw new ConfigUsageError('"config" needs a subcommand: init or telemetry');
+    const command = COMMANDS.find((c) => c.name === `config ${second}`);
+    if (!command) {
+      const guess = closest(second, ['init', 'telemetry']);
+      throw new ConfigUsageError(`unknown config subcommand "${second}"${guess ? ` (did you mean "config ${guess}"?)` : ''}; expected init or telemetry`);
+    }
+    return { command, rest: args.slice(2) };
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  if (!command) {
+    const guess = closest(first, [...COMMANDS.map((c) => c.name.split(' ')[0]!), 'help']);
+    throw new UsageError(`unknown command "${first}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
+  }
+  return { command, rest: args.slice(1) };
+}
+
+class ConfigUsageError extends UsageError {}
+
+function usageFor(error: UsageError): string {
+  if (error.command) return formatUsage(error.command);
+  if (error instanceof ConfigUsageError) return CONFIG_USAGE;
+  return `usage: ${PROGRAM} [serve|doctor|demo|config init|config telemetry] [options]\nRun "${PROGRAM} --help" for the commands.`;
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      config: { type: 'string', short: 'c' },
-      transport: { type: 'string', short: 't', default: 'stdio' },
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', short: 'p', default: '0' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stderr.write('usage: demo-gateway [--config FILE] [--transport stdio|http] [--host HOST] [--port PORT]\n');
-    return 0;
-  }
-  const transport = values.transport;
-  if (transport !== 'stdio' && transport !== 'http') {
-    process.stderr.write(`demo-gateway: --transport must be "stdio" or "http", got "${transport}"\n`);
-    return 2;
-  }
-  const configPath = path.resolve(values.config ?? defaultConfigPath());
-  let config;
   try {
-    config = loadConfig(configPath);
+    const { command, rest, output } = pickCommand(cliArgs());
+    if (output) {
+      (output.stream === 'stdout' ? process.stdout : process.stderr).write(output.text);
+      return output.code;
+    }
+    // `pnpm demo -- --otlp URL` runs `cli.js demo -- --otlp URL`: the separator pnpm passes on is not an argument.
+    const values = parseCommandArgs(command!, cliArgs(rest));
+    if (values.help) {
+      process.stdout.write(formatHelp(command!));
+      return 0;
+    }
+    const run = await RUNNERS.get(command!)!();
+    return await run(values);
   } catch (error) {
-    if (error instanceof GatewayConfigError) {
-      process.stderr.write(`demo-gateway: ${error.message}\n`);
+    if (error instanceof UsageError) {
+      process.stderr.write(`${PROGRAM}: ${error.message}\n${usageFor(error)}\n`);
       return 2;
     }
     throw error;
   }
-  // The provider is named by plugins.telemetry.provider or ENKRYPT_TELEMETRY_PROVIDER; core
-  // resolves and import()s it. No provider is imported here.
-  const status = await initTelemetry({
-    configPath,
-    stdoutReserved: transport === 'stdio',
-    serviceVersion: GATEWAY_VERSION,
-  });
-  const gateway = new Gateway({ config, capturePayloads: status.settings?.capturePayloads ?? false });
+}
 
-  let stopping = false;
-  const stop = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
-      await gateway.close().catch(() => {});
-      await shutdownTelemetry({ timeoutMs: 3000 }).catch(() => {});
-    }
-    process.exit(code);
+/** Exits once stdout and stderr have flushed (a pipe may still hold a long report). */
+function exit(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
   };
-  // `on`, not `once`: core's own hook re-raises the signal when nobody else listens, which would
-  // kill the process before the upstream servers are stopped.
-  process.on('SIGINT', () => void stop(130));
-  process.on('SIGTERM', () => void stop(143));
-
-  if (transport === 'stdio') {
-    const { closed } = await serveStdio(gateway);
-    await closed;
-    return stop(0);
-  }
-  const http = await serveHttp(gateway, { host: values.host, port: Number(values.port) });
-  process.stderr.write(`secure-mcp-gateway: MCP over Streamable HTTP at ${http.url} (telemetry: ${status.state}${status.provider ? `, ${status.provider}` : ''})\n`);
-  return new Promise<number>(() => {});
+  process.stdout.write('', done);
+  process.stderr.write('', done);
 }
 
 main().then(
-  (code) => process.exit(code),
+  // A command that keeps serving returns a promise that never settles; the others end here,
+  // whatever handles (upstream processes, exporters) they left behind.
+  exit,
   (error: unknown) => {
-    process.stderr.write(`demo-gateway: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
+    // A bug, not bad input: say what broke in one line; the stack only when asked for.
+    const detail = process.env.SECURE_MCP_GATEWAY_DEBUG ? ((error as Error).stack ?? String(error)) : ((error as Error).message ?? String(error));
+    process.stderr.write(`${PROGRAM}: unexpected error: ${detail}\n`);
+    exit(1);
   },
 );

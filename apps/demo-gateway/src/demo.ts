@@ -1,12 +1,11 @@
-#!/usr/bin/env node
 /**
- * `pnpm demo`: runs the gateway in this process on the stdout provider (logs go to a file),
+ * `secure-mcp-gateway demo` (`pnpm demo`): runs the gateway in this process on the stdout provider (logs go to a file),
  * drives it with a real MCP client over Streamable HTTP through a scripted scenario, and
  * prints what each call did and the value of every gateway-recorded catalog metric afterwards.
  *
- *   pnpm demo                          stdout provider, no external service
- *   pnpm demo -- --otlp URL            the OpenTelemetry provider, exporting to a collector
- *   pnpm demo -- --log-file PATH       where the gateway's JSON log lines go
+ *   secure-mcp-gateway demo                      stdout provider, no external service
+ *   secure-mcp-gateway demo --otlp URL           the OpenTelemetry provider, exporting to a collector
+ *   secure-mcp-gateway demo --log-file PATH      where the gateway's JSON log lines go
  *
  * Reading metric values honestly: the stdout provider has no metrics, so the gateway's recorders
  * (`createGatewayMetrics`) are built on a tee of two meters: core's `getMeter()` (the configured
@@ -17,12 +16,13 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { DEFAULT_TELEMETRY_SETTINGS, getMeter, initTelemetry, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
+import { ConfigError, DEFAULT_TELEMETRY_SETTINGS, getMeter, initTelemetry, parseGatewayConfig, shutdownTelemetry } from '@secure-mcp-gateway/telemetry-core';
 import { createInMemoryProvider, type InMemoryTelemetry } from '@secure-mcp-gateway/telemetry-core/testing';
-import { cliArgs } from './argv';
+import { UsageError, type ParsedValues } from './argv';
+import { DEMO } from './commands';
 import { createGatewayMetrics, GATEWAY_METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
-import { loadConfig } from './config';
+import type { LoadedGatewayConfig } from './config';
+import { loadConfigFor } from './config-file';
 import { Gateway, GATEWAY_VERSION, UPSTREAM_TRACE_META_KEY } from './gateway';
 import { runScenario, type ScenarioStep } from './scenario';
 import { teeMeter } from './tee';
@@ -31,20 +31,6 @@ import { serveHttp } from './transports';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DEMO_KEY = 'demo-gateway-key-4f1a9c2e7b3d';
 const SERVER = 'demo_server';
-
-const { values } = parseArgs({
-  args: cliArgs(),
-  options: {
-    otlp: { type: 'string' },
-    config: { type: 'string', default: path.resolve(here, '../examples/enkrypt_mcp_config.json') },
-    'log-file': { type: 'string', default: path.join(tmpdir(), `secure-mcp-gateway-demo-${process.pid}.log`) },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (values.help) {
-  process.stdout.write('usage: pnpm demo [-- --otlp URL] [--config FILE] [--log-file PATH]\n');
-  process.exit(0);
-}
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const pad = (s: string, n: number) => (s.length >= n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
@@ -93,14 +79,42 @@ function metricReport(mem: InMemoryTelemetry): string[] {
   return lines;
 }
 
-async function main(): Promise<void> {
+interface DemoOptions {
+  readonly otlp: string | undefined;
+  readonly config: string;
+  readonly 'log-file': string;
+}
+
+/** The --otlp URL checked with core's schema, so a typo gets core's own message. */
+function checkOtlpUrl(url: string): void {
+  try {
+    parseGatewayConfig({ plugins: { telemetry: { config: { url } } } }, { source: '--otlp' });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`option --otlp: ${error.issues[0]?.message ?? error.message}`, DEMO);
+    throw error;
+  }
+}
+
+/** `secure-mcp-gateway demo`. */
+export async function demo(parsed: ParsedValues): Promise<number> {
+  const values: DemoOptions = {
+    otlp: parsed.otlp as string | undefined,
+    config: (parsed.config as string | undefined) ?? path.resolve(here, '../examples/enkrypt_mcp_config.json'),
+    'log-file': (parsed['log-file'] as string | undefined) ?? path.join(tmpdir(), `secure-mcp-gateway-demo-${process.pid}.log`),
+  };
+  if (values.otlp !== undefined) checkOtlpUrl(values.otlp);
+  await runDemo(values, loadConfigFor(DEMO, values.config));
+  return 0;
+}
+
+async function runDemo(values: DemoOptions, config: LoadedGatewayConfig): Promise<void> {
   const started = performance.now();
-  const config = loadConfig(values.config);
   const providerName = values.otlp ? 'opentelemetry' : 'stdout';
   const logFile = path.resolve(values['log-file']);
 
   // The provider is named in the config and found by core's discovery, as in the CLI; no
   // provider is imported by this app.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document edited in place
   const telemetry = structuredClone(config.raw) as Record<string, any>;
   telemetry.plugins = {
     ...telemetry.plugins,
@@ -190,11 +204,3 @@ async function main(): Promise<void> {
   out();
   out(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s. Gateway log lines: ${logFile}`);
 }
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`demo: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);

@@ -24,7 +24,6 @@ import {
   injectTraceContext,
   redactSecrets,
 } from '@secure-mcp-gateway/telemetry-core';
-import { z } from 'zod';
 import { TtlCache } from './cache';
 import { serversForProject, type GuardrailPolicy, type LoadedGatewayConfig, type ServerConfig } from './config';
 import { LocalPolicyEngine, redactPii, type GuardrailEngine, type GuardrailVerdict, type PiiFinding } from './guardrails';

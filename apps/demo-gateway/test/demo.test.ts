@@ -13,7 +13,7 @@ describe('pnpm demo (stdout provider, no external service)', () => {
   it('runs the scenario and prints each step and the value of every gateway-recorded catalog metric; logs go to the file', async () => {
     const logFile = path.join(tmpdir(), `demo-test-${process.pid}.log`);
     try {
-      const { stdout } = await run(process.execPath, [path.join(DIST, 'demo.js'), '--log-file', logFile], { cwd: APP_DIR, encoding: 'utf8', timeout: 30_000 });
+      const { stdout } = await run(process.execPath, [path.join(DIST, 'cli.js'), 'demo', '--log-file', logFile], { cwd: APP_DIR, encoding: 'utf8', timeout: 30_000 });
       expect(stdout).toContain('provider "stdout" loaded by core (active)');
       for (const label of ['prompt injection in input', 'PII in output', 'failing tool', 'hung call (past its budget)', 'call cancelled by the client', 'bad gateway key']) {
         expect(stdout).toContain(label);
@@ -42,7 +42,7 @@ describe('pnpm demo (stdout provider, no external service)', () => {
   it('accepts the `--` pnpm passes through (demo and doctor), run through pnpm itself', async () => {
     const pnpm = (...args: string[]) => run('pnpm', ['--filter', '@secure-mcp-gateway/demo-gateway', ...args], { cwd: APP_DIR, encoding: 'utf8', timeout: 25_000 });
     const [demo, doctor] = await Promise.all([pnpm('demo', '--', '--help'), pnpm('run', 'doctor', '--', '--help')]);
-    expect(demo.stdout).toContain('usage: pnpm demo');
-    expect(doctor.stdout).toContain('usage: doctor');
+    expect(demo.stdout).toContain('usage: secure-mcp-gateway demo');
+    expect(doctor.stdout).toContain('usage: secure-mcp-gateway doctor');
   }, 30_000);
 });

@@ -122,3 +122,36 @@ export async function waitUntil(predicate: () => boolean, timeoutMs = 5000): Pro
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** The package's bin (the committed launcher that starts dist/cli.js), as a user's PATH would run it. */
+export const BIN = path.join(APP_DIR, 'bin', 'secure-mcp-gateway.js');
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the built CLI as a user would: by absolute path, from `cwd` (default `/`), with only the
+ * environment given (plus PATH). Asynchronous, so servers in the test process keep answering.
+ */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? '/',
+      env: { PATH: process.env.PATH ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -15,7 +15,7 @@ describe('pnpm demo -- --otlp URL (the OpenTelemetry provider, found at run time
     const receiver = await startOtlpReceiver();
     const logFile = path.join(tmpdir(), `demo-otlp-test-${process.pid}.log`);
     try {
-      const { stdout } = await run(process.execPath, [path.join(DIST, 'demo.js'), '--otlp', receiver.grpcUrl, '--log-file', logFile], {
+      const { stdout } = await run(process.execPath, [path.join(DIST, 'cli.js'), 'demo', '--otlp', receiver.grpcUrl, '--log-file', logFile], {
         cwd: APP_DIR,
         encoding: 'utf8',
         timeout: 30_000,

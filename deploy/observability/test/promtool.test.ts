@@ -9,7 +9,8 @@ const PROMTOOL = process.env.PROMTOOL ?? '/usr/bin/promtool';
 const CONTAINER_DIR = '/etc/prometheus';
 
 function promtool(args: string[], cwd?: string): { status: number | null; output: string } {
-  const r = spawnSync(PROMTOOL, args, { cwd, encoding: 'utf8', timeout: 15_000 });
+  // A guard against a hung promtool, not a speed check: generous for a loaded 2-core machine.
+  const r = spawnSync(PROMTOOL, args, { cwd, encoding: 'utf8', timeout: 60_000 });
   if (r.error) throw new Error(`cannot run ${PROMTOOL} (Debian package "prometheus", see .ci/apt-packages.txt): ${r.error.message}`);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }

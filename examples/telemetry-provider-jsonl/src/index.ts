@@ -25,7 +25,7 @@ function create(config: JsonlConfig, ctx: ProviderContext): JsonlProviderInstanc
   try {
     mkdirSync(directory, { recursive: true });
   } catch (error) {
-    throw new Error(`telemetry-provider-jsonl: cannot create directory ${directory} (plugins.telemetry.config.directory): ${String(error)}`);
+    throw new Error(`telemetry-provider-jsonl: cannot create directory ${directory} (plugins.telemetry.config.directory): ${String(error)}`, { cause: error });
   }
   // Spans need an async-context manager for parent/child links; core installs one only if none is set.
   ensureContextManager();

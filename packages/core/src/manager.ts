@@ -17,6 +17,7 @@ import {
   type TelemetryProvider,
 } from './contract';
 import { createDiagnostics, writeStderr } from './diagnostics';
+import { stderrFallbackNote } from './fallback-notice';
 import { checkProviderCompatibility, loadProvider } from './discovery';
 import { isLevelEnabled, LOG_LEVEL_SEVERITY, type LogLevel } from './levels';
 import { formatLogRecord } from './logger';
@@ -431,7 +432,7 @@ export class TelemetryConfigManager implements BindingSource {
 
       if (!settings.enabled) {
         const why = /^true$/i.test(env.OTEL_SDK_DISABLED?.trim() ?? '') ? 'OTEL_SDK_DISABLED=true' : 'plugins.telemetry.config.enabled is false';
-        return this.fallback(session, `Telemetry is disabled (${why}); logs, traces and metrics are no-op.`, settings, providerName, true);
+        return this.fallback(session, `Telemetry is disabled (${why}): nothing is exported; ${stderrFallbackNote(settings.logLevel)}.`, settings, providerName, true);
       }
 
       let provider: TelemetryProvider;
@@ -543,7 +544,7 @@ export class TelemetryConfigManager implements BindingSource {
     writeStderr(
       notice
         ? `secure-mcp-gateway telemetry: ${shown}`
-        : `secure-mcp-gateway telemetry WARNING: ${shown} Telemetry is off (no-op); the gateway keeps running.`,
+        : `secure-mcp-gateway telemetry WARNING: ${shown} Telemetry is off: nothing is exported; ${stderrFallbackNote(settings?.logLevel)}; the gateway keeps running.`,
     );
     this.drainPendingToFallback(false);
     return this.status();
@@ -561,7 +562,7 @@ export class TelemetryConfigManager implements BindingSource {
     this.candidate = instance;
     this.setStatus({ state: 'waiting', provider: providerName, reason, settings });
     writeStderr(
-      `secure-mcp-gateway telemetry WARNING: ${reason} Telemetry is no-op meanwhile; re-checking every ${retry} ms and switching on when it answers.`,
+      `secure-mcp-gateway telemetry WARNING: ${reason} Nothing is exported meanwhile; ${stderrFallbackNote(settings.logLevel)}; re-checking every ${retry} ms and switching on when it answers.`,
     );
     // Printed now (the records are kept for the provider, and marked so they are not printed again).
     this.drainPendingToFallback(true);

@@ -194,7 +194,8 @@ export class LateBindingMeter implements Meter {
     readonly source: BindingSource,
     private readonly name: string,
     private readonly version?: string,
-    private readonly options?: MeterOptions,
+    // Accepted for the Meter API's shape; the provider contract's meter(name, version) takes none.
+    _options?: MeterOptions,
   ) {}
 
   /** The real meter of the current binding. */

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { ConfigError, defineProvider, getLogger, noopProvider, TelemetryConfigManager, type TelemetryStatus } from '../src/index';
+import { ConfigError, defineProvider, getLogger, noopProvider, TelemetryConfigManager, type ProviderInstance, type TelemetryStatus } from '../src/index';
 import { createInMemoryProvider } from '../src/testing/index';
 import { installPackage, makeProject, providerSource, records } from './helpers';
 
@@ -37,7 +37,7 @@ async function expectNoopWithOneWarning(status: TelemetryStatus, m: TelemetryCon
   const lines = warnings();
   expect(lines).toHaveLength(1);
   for (const text of mustContain) expect(lines[0]).toContain(text);
-  expect(lines[0]).toContain('Telemetry is off (no-op); the gateway keeps running.');
+  expect(lines[0]).toContain('Telemetry is off: nothing is exported; log records at WARNING and above still go to stderr as JSON lines; the gateway keeps running.');
   expect(stderrText()).not.toMatch(/\n\s+at /); // no stack trace
   // The process keeps running on no-op telemetry: every handle works and nothing throws.
   const logger = m.getLogger('after-failure');
@@ -163,9 +163,34 @@ describe('TelemetryConfigManager bad input: one clear warning, then no-op', () =
   it('disabled telemetry is a plain notice, not a failure', async () => {
     const m = manager();
     const status = await m.init({ provider: noopProvider, env: { OTEL_SDK_DISABLED: 'true' }, installShutdownHooks: false });
-    expect(status).toMatchObject({ state: 'noop', reason: 'Telemetry is disabled (OTEL_SDK_DISABLED=true); logs, traces and metrics are no-op.' });
+    expect(status).toMatchObject({
+      state: 'noop',
+      reason: 'Telemetry is disabled (OTEL_SDK_DISABLED=true): nothing is exported; log records at WARNING and above still go to stderr as JSON lines.',
+    });
     expect(warnings()).toHaveLength(0);
     expect(stderrText()).toContain('secure-mcp-gateway telemetry: Telemetry is disabled (OTEL_SDK_DISABLED=true)');
+  });
+
+  it('the disabled notice says what still reaches stderr, and it does', async () => {
+    const m = manager();
+    const config = { common_mcp_gateway_config: { enkrypt_log_level: 'ERROR' }, plugins: { telemetry: { config: { enabled: false } } } };
+    const status = await m.init({ config, installShutdownHooks: false });
+    expect(status.reason).toBe('Telemetry is disabled (plugins.telemetry.config.enabled is false): nothing is exported; log records at ERROR and above still go to stderr as JSON lines.');
+    stderr.mockClear();
+    const log = m.getLogger('after-disable');
+    log.info('info_dropped');
+    log.warn('warning_dropped');
+    log.error('error_kept', { code: 7 });
+    const lines = stderrText().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'ERROR', logger: 'after-disable', event: 'error_kept', code: 7 });
+
+    const m2 = manager();
+    const atInfo = await m2.init({ config: { plugins: { telemetry: { config: { enabled: false } } } }, installShutdownHooks: false });
+    expect(atInfo.reason).toContain('log records at WARNING and above still go to stderr as JSON lines');
+    stderr.mockClear();
+    m2.getLogger('x').warn('warning_kept');
+    expect(JSON.parse(stderrText().trim())).toMatchObject({ level: 'WARNING', event: 'warning_kept' });
   });
 });
 
@@ -238,7 +263,7 @@ describe('TelemetryConfigManager lifecycle', () => {
     const provider = defineProvider({
       meta: { name: 'stuck', version: '1.0.0', core: '*' },
       create: () => ({
-        ...noopProvider.create({}, {} as never),
+        ...(noopProvider.create({}, {} as never) as ProviderInstance),
         forceFlush: () => new Promise<void>(() => undefined),
         shutdown: () => {
           shutdowns += 1;
@@ -357,10 +382,10 @@ describe('credentials in the endpoint URL', () => {
     let given: string | undefined;
     const provider = defineProvider({
       meta: { name: 'url-echo', version: '1.0.0', core: '*' },
-      create: (config, ctx) => {
+      create: (_config, ctx) => {
         given = ctx.settings.url;
         return {
-          ...noopProvider.create({}, ctx),
+          ...(noopProvider.create({}, ctx) as ProviderInstance),
           // A careless provider that puts the endpoint in its detail: core scrubs it too.
           checkConnectivity: async () => ({ ok: reachable, detail: `cannot connect to ${ctx.settings.url}` }),
         };

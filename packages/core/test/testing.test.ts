@@ -55,7 +55,7 @@ describe('conformance suite', () => {
   it('fails a provider that breaks the contract, naming what is wrong', async () => {
     const leaky = defineProvider({
       meta: { name: 'leaky', version: 'one', core: '^9' },
-      create: (config, ctx): ProviderInstance => {
+      create: (_config, ctx): ProviderInstance => {
         const inner = noopProvider.create({}, ctx) as ProviderInstance;
         return {
           ...inner,
@@ -74,7 +74,7 @@ describe('conformance suite', () => {
   it('catches a provider that writes to file descriptor 1 directly, bypassing process.stdout', async () => {
     const fdWriter = defineProvider({
       meta: { name: 'fd-writer', version: '1.0.0', core: '^0.1.0' },
-      create: (config, ctx): ProviderInstance => {
+      create: (_config, ctx): ProviderInstance => {
         const inner = noopProvider.create({}, ctx) as ProviderInstance;
         return { ...inner, logger: (name) => ({ ...inner.logger(name), name, log: () => void writeSync(1, 'raw fd line\n') }) };
       },

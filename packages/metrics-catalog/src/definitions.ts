@@ -75,8 +75,8 @@ export const METRIC_DEFINITIONS = [
     prometheusName: 'enkrypt_tool_calls_total',
     recordedIn: 'gateway',
     recordedBy: 'Gateway enkrypt_secure_call_tools handler, once per call in a batch, after the server name is resolved (before guardrails and the upstream call).',
-    dashboards: ['Tool-call rate', 'Tool-call error ratio'],
-    alerts: ['EnkryptToolCallErrorRateHigh'],
+    dashboards: ['Tool-call rate', 'Tool-call error ratio', 'Tool-call errors: error budget spent (30 days)', 'Tool-call errors: error budget burn rate'],
+    alerts: ['EnkryptToolCallErrorRateHigh', 'EnkryptToolCallErrorsFastBurn', 'EnkryptToolCallErrorsSlowBurn'],
   },
   {
     key: 'toolCallDuration',
@@ -89,8 +89,8 @@ export const METRIC_DEFINITIONS = [
     prometheusName: 'enkrypt_tool_call_duration_seconds',
     recordedIn: 'gateway',
     recordedBy: 'Gateway tools/call handler when the response is sent; outcome = success | failure | error | blocked | timeout.',
-    dashboards: ['Tool-call latency (p50 / p95 / p99)'],
-    alerts: ['EnkryptToolCallLatencyP95High'],
+    dashboards: ['Tool-call latency (p50 / p95 / p99)', 'Tool-call latency: error budget spent (30 days)', 'Tool-call latency: error budget burn rate'],
+    alerts: ['EnkryptToolCallLatencyP95High', 'EnkryptToolCallLatencyFastBurn', 'EnkryptToolCallLatencySlowBurn'],
   },
   {
     key: 'toolCallSuccess',
@@ -115,8 +115,8 @@ export const METRIC_DEFINITIONS = [
     prometheusName: 'enkrypt_tool_call_failure_total',
     recordedIn: 'gateway',
     recordedBy: 'Gateway tools/call handler when a call ends unsuccessfully for any reason other than a guardrail block.',
-    dashboards: ['Tool-call success / failure rate', 'Tool-call error ratio'],
-    alerts: ['EnkryptToolCallErrorRateHigh'],
+    dashboards: ['Tool-call success / failure rate', 'Tool-call error ratio', 'Tool-call errors: error budget spent (30 days)', 'Tool-call errors: error budget burn rate'],
+    alerts: ['EnkryptToolCallErrorRateHigh', 'EnkryptToolCallErrorsFastBurn', 'EnkryptToolCallErrorsSlowBurn'],
   },
   {
     key: 'toolCallErrors',

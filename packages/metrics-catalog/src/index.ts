@@ -21,6 +21,8 @@ export type {
   MetricDefinitionFor,
   AllowedAttributeKey,
 } from './definitions.js';
+export { SLO_DEFINITIONS } from './slos.js';
+export type { SloDefinition, SloIndicator, SloId } from './slos.js';
 export { createGatewayMetrics } from './recorders.js';
 export type {
   GatewayMetrics,

@@ -3,31 +3,22 @@
  * package) on synthetic series: dashboard ratios must read 0 (not "No data") when their numerator
  * has no series yet, and rules regenerated for another `max_sessions` must still pass their tests.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { DEFAULT_MAX_SESSIONS, prometheusNameOf } from '../src/index.ts';
-import { REGENERATE_FOR_MAX_SESSIONS, alertRules, renderAlertRules, renderAlertTests } from '../scripts/generators/alerts.ts';
+import { renderAlertTests } from '../scripts/generators/alert-tests.ts';
+import { REGENERATE_FOR_MAX_SESSIONS, alertRules, renderAlertRules } from '../scripts/generators/alerts.ts';
 import { DASHBOARDS_DIR, RULES_FILE, renderGeneratedFiles } from '../scripts/generators/index.ts';
 import { repoRoot } from '../scripts/repo-root.ts';
+import { promtool, runExprTests } from './promtool.ts';
 
 const root = repoRoot();
 const work = mkdtempSync(join(tmpdir(), 'metrics-catalog-promtool-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function promtool(args: string[], cwd: string): string {
-  const bin = existsSync('/usr/bin/promtool') ? '/usr/bin/promtool' : 'promtool';
-  try {
-    return execFileSync(bin, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    const e = err as { code?: string; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('promtool not found: install Debian package `prometheus` (.ci/apt-packages.txt)');
-    throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
 
 interface Panel {
   title: string;
@@ -55,63 +46,69 @@ const series = (key: 'cacheHits' | 'cacheMisses' | 'toolCalls' | 'toolCallFailur
 });
 
 describe('dashboard ratio panels (evaluated by promtool)', () => {
-  it('every ratio panel falls back to 0 for a missing numerator series (`or … * 0`)', () => {
+  it('every ratio panel of two counters falls back to 0 for a missing numerator series (`or … * 0`)', () => {
     const ratios = panels.filter((p) => p.datasource?.uid === 'prometheus' && p.fieldConfig?.defaults?.unit === 'percentunit');
-    expect(ratios.map((p) => p.title).sort()).toEqual(['Cache hit ratio', 'Tool-call error ratio']);
+    expect(ratios.map((p) => p.title).sort()).toEqual([
+      'Cache hit ratio',
+      'Tool-call error ratio',
+      'Tool-call errors: error budget spent (30 days)',
+      'Tool-call latency: error budget spent (30 days)',
+    ]);
     for (const p of ratios) {
-      for (const t of p.targets!) expect(t.expr, p.title).toMatch(/^\(.+ or .+ \* 0\) \//);
+      // A histogram's buckets all appear with its first observation: no missing numerator there.
+      if (p.targets!.every((t) => t.expr!.includes('_bucket{'))) continue;
+      for (const t of p.targets!) expect(t.expr, p.title).toMatch(/^\(+.+ or .+ \* 0\)\s*\//s);
     }
   });
 
   it('read 0%, not "No data", when there are lookups or calls but no hits or failures', () => {
-    const file = join(work, 'dashboards.test.yml');
-    writeFileSync(
-      file,
-      stringify({
-        rule_files: [],
-        evaluation_interval: '1m',
-        tests: [
+    const cases = [
+      {
+        // 60 lookups a minute (1/s) keep every rate exact. cold: misses only (no hit series at all);
+        // warm: hits only (no miss series); mixed: 1 hit to 3 misses.
+        interval: '1m',
+        input_series: [
+          series('cacheMisses', 'cache="cold",server="a"', 60),
+          series('cacheHits', 'cache="warm",server="a"', 60),
+          series('cacheHits', 'cache="mixed",server="a"', 60),
+          series('cacheMisses', 'cache="mixed",server="a"', 180),
+        ],
+        promql_expr_test: [
           {
-            // 60 lookups a minute (1/s) keep every rate exact. cold: misses only (no hit series at all);
-            // warm: hits only (no miss series); mixed: 1 hit to 3 misses.
-            interval: '1m',
-            input_series: [
-              series('cacheMisses', 'cache="cold",server="a"', 60),
-              series('cacheHits', 'cache="warm",server="a"', 60),
-              series('cacheHits', 'cache="mixed",server="a"', 60),
-              series('cacheMisses', 'cache="mixed",server="a"', 180),
+            expr: panelQuery('Cache hit ratio'),
+            eval_time: '10m',
+            exp_samples: [
+              { labels: '{cache="cold"}', value: 0 },
+              { labels: '{cache="mixed"}', value: 0.25 },
+              { labels: '{cache="warm"}', value: 1 },
             ],
-            promql_expr_test: [
-              {
-                expr: panelQuery('Cache hit ratio'),
-                eval_time: '10m',
-                exp_samples: [
-                  { labels: '{cache="cold"}', value: 0 },
-                  { labels: '{cache="mixed"}', value: 0.25 },
-                  { labels: '{cache="warm"}', value: 1 },
-                ],
-              },
-            ],
-          },
-          {
-            // Calls but never a failure: no failure series exists.
-            interval: '1m',
-            input_series: [series('toolCalls', 'server="a",tool="t"', 60)],
-            promql_expr_test: [{ expr: panelQuery('Tool-call error ratio'), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0 }] }],
-          },
-          {
-            // 6 of 60 calls a minute fail.
-            interval: '1m',
-            input_series: [
-              series('toolCalls', 'server="a",tool="t"', 60),
-              series('toolCallFailure', 'server="a",tool="t",error_type="UpstreamError"', 6),
-            ],
-            promql_expr_test: [{ expr: panelQuery('Tool-call error ratio'), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0.1 }] }],
           },
         ],
-      }),
-    );
-    expect(promtool(['test', 'rules', file], work)).toContain('SUCCESS');
+      },
+      {
+        // Calls but never a failure: no failure series exists.
+        interval: '1m',
+        input_series: [series('toolCalls', 'server="a",tool="t"', 60)],
+        promql_expr_test: [
+          { expr: panelQuery('Tool-call error ratio'), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0 }] },
+          {
+            expr: panelQuery('Tool-call errors: error budget spent (30 days)'),
+            eval_time: '10m',
+            exp_samples: [{ labels: '{job="secure-mcp-gateway"}', value: 0 }],
+          },
+        ],
+      },
+      {
+        // 6 of 60 calls a minute fail.
+        interval: '1m',
+        input_series: [
+          series('toolCalls', 'server="a",tool="t"', 60),
+          series('toolCallFailure', 'server="a",tool="t",error_type="UpstreamError"', 6),
+        ],
+        promql_expr_test: [{ expr: panelQuery('Tool-call error ratio'), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0.1 }] }],
+      },
+    ];
+    expect(runExprTests(work, 'dashboards', cases)).toContain('SUCCESS');
   });
 });
 

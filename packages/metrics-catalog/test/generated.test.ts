@@ -1,13 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { METRIC_DEFINITIONS, findMetricDefinition } from '../src/index.ts';
 import type { GatewayMetricDefinition } from '../src/index.ts';
-import { DASHBOARDS_DIR, RULES_FILE, RULES_TEST_FILE, renderGeneratedFiles } from '../scripts/generators/index.ts';
+import { DASHBOARDS_DIR, RULES_FILE, RULES_TEST_FILE, SLO_RULES_FILE, SLO_RULES_TEST_FILE, renderGeneratedFiles } from '../scripts/generators/index.ts';
 import { repoRoot } from '../scripts/repo-root.ts';
 import { promqlNames } from './promql.ts';
+import { promtool } from './promtool.ts';
 
 const root = repoRoot();
 const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
@@ -25,16 +25,51 @@ function resolveMetric(name: string): { def: GatewayMetricDefinition; labels: st
   return { def, labels };
 }
 
-/** Checks one PromQL expression; returns the instruments it reads. */
-function checkPromQL(expr: string, where: string): GatewayMetricDefinition[] {
-  const { metrics, labels } = promqlNames(expr);
+/** A series name recorded by recording rules: the labels it keeps, and each rule recording it. */
+interface Recorded {
+  labels: string[];
+  rules: { expr: string; labels: Record<string, string> }[];
+}
+
+/** The rules recording `metric` that its selectors' `label="value"` matchers in `expr` can match. */
+function matchingRules(expr: string, metric: string, rec: Recorded): Recorded['rules'] {
+  const escaped = metric.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const matchers = [...expr.matchAll(new RegExp(`${escaped}\\{([^}]*)\\}`, 'g'))].flatMap((m) =>
+    [...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!] as const),
+  );
+  return rec.rules.filter((r) => matchers.every(([k, v]) => r.labels[k] === undefined || r.labels[k] === v));
+}
+
+/**
+ * Checks one PromQL expression; returns the catalog instruments it reads, through any recorded
+ * series it uses. Matchers must name labels of their own selector's metric; grouping labels must
+ * exist on every metric the expression reads.
+ */
+function checkPromQL(expr: string, where: string, recorded: ReadonlyMap<string, Recorded> = new Map()): GatewayMetricDefinition[] {
+  const { metrics, groupingLabels, selectors } = promqlNames(expr);
   expect(metrics.length, `${where}: no metric in ${expr}`).toBeGreaterThan(0);
-  const resolved = metrics.map((m) => resolveMetric(m));
-  // Every label the expression names must exist on every metric it reads (no label the catalog lacks).
-  for (const { def, labels: allowed } of resolved) {
-    for (const l of labels) expect(allowed, `${where}: label ${l} on ${def.prometheusName}`).toContain(l);
+  const defs: GatewayMetricDefinition[] = [];
+  const allowed = new Map<string, string[]>();
+  for (const m of metrics) {
+    const rec = recorded.get(m);
+    if (rec) {
+      const used = matchingRules(expr, m, rec);
+      expect(used.length, `${where}: ${m} matches no recording rule`).toBeGreaterThan(0);
+      for (const r of used) defs.push(...checkPromQL(r.expr, `${where} → ${m}`, recorded));
+      allowed.set(m, rec.labels);
+    } else {
+      const { def, labels } = resolveMetric(m);
+      defs.push(def);
+      allowed.set(m, labels);
+    }
   }
-  return resolved.map((r) => r.def);
+  for (const { metric, labels } of selectors) {
+    for (const l of labels) expect(allowed.get(metric), `${where}: label ${l} on ${metric}`).toContain(l);
+  }
+  for (const [metric, labels] of allowed) {
+    for (const l of groupingLabels) expect(labels, `${where}: grouping label ${l} on ${metric}`).toContain(l);
+  }
+  return defs;
 }
 
 interface Panel {
@@ -156,11 +191,28 @@ describe('Grafana dashboards', () => {
   });
 });
 
-describe('Prometheus alert rules', () => {
-  const rules = parse(read(RULES_FILE)) as { groups: { rules: { alert: string; expr: string }[] }[] };
-  const all = rules.groups.flatMap((g) => g.rules);
+interface RuleFile {
+  groups: { name: string; rules: ({ alert: string; expr: string; labels: Record<string, string> } | { record: string; expr: string; labels?: Record<string, string> })[] }[];
+}
 
-  it('cover the monitoring advice: errors, latency, guardrails, auth, cache misses, sessions, lost telemetry', () => {
+describe('Prometheus alert rules', () => {
+  const ruleFiles = [RULES_FILE, SLO_RULES_FILE];
+  const testFiles = [RULES_TEST_FILE, SLO_RULES_TEST_FILE];
+  const rules: RuleFile = { groups: ruleFiles.flatMap((f) => (parse(read(f)) as RuleFile).groups) };
+  const everyRule = rules.groups.flatMap((g) => g.rules);
+  const all = everyRule.filter((r): r is { alert: string; expr: string; labels: Record<string, string> } => 'alert' in r);
+  /** Recorded series: the labels they keep (their grouping labels and rule labels). */
+  const recorded = new Map<string, Recorded>();
+  for (const r of everyRule) {
+    if (!('record' in r)) continue;
+    const labels = [...promqlNames(r.expr).groupingLabels, ...Object.keys(r.labels ?? {})].sort();
+    const seen = recorded.get(r.record);
+    // One recorded name per window, several SLOs under the `slo` label: the same labels each time.
+    if (seen) expect(labels, r.record).toEqual(seen.labels);
+    recorded.set(r.record, { labels, rules: [...(seen?.rules ?? []), { expr: r.expr, labels: r.labels ?? {} }] });
+  }
+
+  it('cover the monitoring advice: errors, latency, guardrails, auth, cache misses, sessions, lost telemetry, SLO burn rates', () => {
     expect(all.map((r) => r.alert).sort()).toEqual([
       'EnkryptActiveSessionsNearLimit',
       'EnkryptAuthFailureSpike',
@@ -168,14 +220,18 @@ describe('Prometheus alert rules', () => {
       'EnkryptGuardrailViolationSpike',
       'EnkryptTelemetryDropping',
       'EnkryptToolCallErrorRateHigh',
+      'EnkryptToolCallErrorsFastBurn',
+      'EnkryptToolCallErrorsSlowBurn',
+      'EnkryptToolCallLatencyFastBurn',
       'EnkryptToolCallLatencyP95High',
+      'EnkryptToolCallLatencySlowBurn',
     ]);
   });
 
-  it('query only catalog names and labels, and the catalog lists each alert it feeds', () => {
+  it('query only catalog names and labels (through recorded series), and the catalog lists each alert it feeds', () => {
     const fed = new Map<string, Set<string>>();
     for (const r of all) {
-      for (const def of checkPromQL(r.expr, r.alert)) {
+      for (const def of checkPromQL(r.expr, r.alert, recorded)) {
         if (!fed.has(def.key)) fed.set(def.key, new Set());
         fed.get(def.key)!.add(r.alert);
       }
@@ -185,10 +241,21 @@ describe('Prometheus alert rules', () => {
     }
   });
 
+  it('record every series an alert reads, earlier in the same group (so the alert reads this evaluation\'s value)', () => {
+    for (const group of rules.groups) {
+      const before = new Set<string>();
+      for (const r of group.rules) {
+        if ('record' in r) before.add(r.record);
+        else for (const m of promqlNames(r.expr).metrics) if (recorded.has(m)) expect(before, `${r.alert} reads ${m}`).toContain(m);
+      }
+    }
+  });
+
   it('test every alert both firing and silent', () => {
-    const tests = parse(read(RULES_TEST_FILE)) as {
+    type Tests = {
       tests: { alert_rule_test: { alertname: string; exp_alerts: { exp_labels: Record<string, string> }[] }[]; input_series: { series: string }[] }[];
     };
+    const tests = { tests: testFiles.flatMap((f) => (parse(read(f)) as Tests).tests) };
     for (const r of all) {
       const groups = tests.tests.filter((t) => t.alert_rule_test.some((a) => a.alertname === r.alert));
       const fires = groups.flatMap((g) => g.alert_rule_test).filter((a) => a.alertname === r.alert && a.exp_alerts.length > 0);
@@ -208,17 +275,9 @@ describe('Prometheus alert rules', () => {
   });
 
   it('pass `promtool check rules` and `promtool test rules`', () => {
-    const promtool = ['/usr/bin/promtool', 'promtool'].find((p) => p.includes('/') ? existsSync(p) : true)!;
-    const run = (args: string[]) => {
-      try {
-        return execFileSync(promtool, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (err) {
-        const e = err as { code?: string; stdout?: string; stderr?: string };
-        if (e.code === 'ENOENT') throw new Error('promtool not found: install Debian package `prometheus` (.ci/apt-packages.txt)');
-        throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-      }
-    };
-    expect(run(['check', 'rules', RULES_FILE])).toContain(`SUCCESS: ${all.length} rules found`);
-    expect(run(['test', 'rules', RULES_TEST_FILE])).toContain('SUCCESS');
+    const run = (args: string[]) => promtool(args, root);
+    const counts = ruleFiles.map((f) => (parse(read(f)) as RuleFile).groups.flatMap((g) => g.rules).length);
+    ruleFiles.forEach((f, i) => expect(run(['check', 'rules', f])).toContain(`SUCCESS: ${counts[i]} rules found`));
+    for (const f of testFiles) expect(run(['test', 'rules', f])).toContain('SUCCESS');
   });
 });

@@ -10,6 +10,17 @@ describe('promqlNames (test helper)', () => {
     expect(r.metrics.sort()).toEqual(['bar_total', 'baz', 'foo_bucket', 'quux', 'qux']);
     expect(r.labels.sort()).toEqual(['le', 'server', 'server', 'tool'].filter((v, i, a) => a.indexOf(v) === i).sort());
     expect(r.functions.sort()).toEqual(['histogram_quantile', 'rate', 'sum']);
+    expect(r.groupingLabels.sort()).toEqual(['le', 'server']);
+    expect(r.selectors).toEqual([{ metric: 'foo_bucket', labels: ['server', 'tool'] }]);
+  });
+
+  it('ties each matcher to its own selector', () => {
+    const r = promqlNames('1 - sum by (job) (rate(h_bucket{le=~"5|5\\.0"}[5m])) / sum by (job) (rate(h_count{job="x"}[5m]))');
+    expect(r.selectors).toEqual([
+      { metric: 'h_bucket', labels: ['le'] },
+      { metric: 'h_count', labels: ['job'] },
+    ]);
+    expect(r.groupingLabels).toEqual(['job']);
   });
 
   it('rejects unknown functions rather than mistaking them for metrics', () => {

@@ -15,7 +15,12 @@ const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'grou
 
 export interface PromQLNames {
   metrics: string[];
+  /** Every label named: in matchers and in grouping lists. */
   labels: string[];
+  /** Labels named in grouping lists (`by`, `without`, `on`, `ignoring`, `group_*`) only. */
+  groupingLabels: string[];
+  /** Each selector's metric and the labels its `{…}` matchers name. */
+  selectors: { metric: string; labels: string[] }[];
   functions: string[];
 }
 
@@ -28,6 +33,9 @@ export function promqlNames(expr: string): PromQLNames {
   const metrics = new Set<string>();
   const labels = new Set<string>();
   const functions = new Set<string>();
+  const groupingLabels = new Set<string>();
+  const selectors: { metric: string; labels: string[] }[] = [];
+  let lastMetric: string | undefined;
   let inBraces = false;
   let inGrouping = false;
   let expectGroupingList = false;
@@ -35,21 +43,30 @@ export function promqlNames(expr: string): PromQLNames {
     const t = tokens[i]!;
     // `group_left`/`group_right` may stand without a label list.
     if (expectGroupingList && t !== '(') expectGroupingList = false;
-    if (t === '{') inBraces = true;
-    else if (t === '}') inBraces = false;
+    if (t === '{') {
+      inBraces = true;
+      // A selector `name{…}` (or a bare `{…}`, which names no metric).
+      selectors.push({ metric: tokens[i - 1] === lastMetric && lastMetric ? lastMetric : '', labels: [] });
+    } else if (t === '}') inBraces = false;
     else if (t === '(' && expectGroupingList) {
       inGrouping = true;
       expectGroupingList = false;
     } else if (t === ')' && inGrouping) inGrouping = false;
     else if (/^[a-zA-Z_:]/.test(t)) {
-      if (inBraces || inGrouping) labels.add(t);
-      else if (GROUPING.has(t)) expectGroupingList = true;
+      if (inBraces || inGrouping) {
+        labels.add(t);
+        if (inGrouping) groupingLabels.add(t);
+        else selectors.at(-1)!.labels.push(t);
+      } else if (GROUPING.has(t)) expectGroupingList = true;
       else if (KEYWORDS.has(t)) continue;
       else if (tokens[i + 1] === '(' || tokens[i + 1] === 'by' || tokens[i + 1] === 'without') {
         if (!FUNCTIONS.has(t)) throw new Error(`unknown PromQL function ${t} in: ${expr}`);
         functions.add(t);
-      } else metrics.add(t);
+      } else {
+        metrics.add(t);
+        lastMetric = t;
+      }
     }
   }
-  return { metrics: [...metrics], labels: [...labels], functions: [...functions] };
+  return { metrics: [...metrics], labels: [...labels], groupingLabels: [...groupingLabels], selectors, functions: [...functions] };
 }

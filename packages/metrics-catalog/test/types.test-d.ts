@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Meter } from '@opentelemetry/api';
-import { GATEWAY_METRIC_DEFINITIONS, createGatewayMetrics } from '../src/index.ts';
+import { createGatewayMetrics, type GATEWAY_METRIC_DEFINITIONS } from '../src/index.ts';
 import type { AllowedAttributeKey, GatewayMetricKey, GatewayMetrics, GatewayRecorderKey, MetricAttributes } from '../src/index.ts';
 
 declare const meter: Meter;
@@ -35,7 +35,7 @@ describe('attribute allow-lists at compile time', () => {
     // @ts-expect-error gauges are observable only
     metrics.activeSessions.add(1);
     // @ts-expect-error the provider records telemetry drops; the gateway has no recorder for them
-    metrics.telemetryDropped;
+    void metrics.telemetryDropped;
     // @ts-expect-error no such recorder
     metrics.notAMetric.add(1);
   });

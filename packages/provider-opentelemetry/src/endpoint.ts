@@ -34,6 +34,7 @@ function readTlsFile(kind: string, path: string | undefined, configDir: string):
     throw new Error(
       `opentelemetry telemetry: cannot read the TLS ${kind} file ${full} (plugins.telemetry.config.${kind}): ` +
         `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
     );
   }
 }

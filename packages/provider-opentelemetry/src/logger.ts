@@ -163,6 +163,7 @@ export function createLineSink(spec: string, baseDir: string, options: LineSinkO
     throw new Error(
       `opentelemetry telemetry: cannot open the log mirror file ${path} (plugins.telemetry.config.log_mirror): ` +
         `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
     );
   }
   let dropped = 0;

@@ -514,6 +514,7 @@ async function assembleInstance(
         `opentelemetry telemetry: cannot serve Prometheus metrics on ${config.prometheusHost}:${settings.prometheusPort} ` +
           `(plugins.telemetry.config.prometheus_port): ${code ?? (error as Error).message}` +
           (code === 'EADDRINUSE' ? '; the port is in use: choose a free one, or 0 for any free port' : ''),
+        { cause: error },
       );
     }
     server.unref(); // a scrape endpoint must not keep the host alive

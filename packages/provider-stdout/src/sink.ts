@@ -72,7 +72,7 @@ export class FdSink {
       fd = openSync(path, 'a');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`stdout provider: cannot open log file "${path}" for appending (${reason})`);
+      throw new Error(`stdout provider: cannot open log file "${path}" for appending (${reason})`, { cause: error });
     }
     return new FdSink(fd, true, path, onError);
   }

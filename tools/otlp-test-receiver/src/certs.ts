@@ -30,7 +30,7 @@ function openssl(args: string[], cwd: string): void {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`createTestCertificates: openssl ${args[0]} failed: ${stderr || (error as Error).message}`);
+    throw new Error(`createTestCertificates: openssl ${args[0]} failed: ${stderr || (error as Error).message}`, { cause: error });
   }
 }
 

@@ -3,7 +3,8 @@ import { DEFAULT_MAX_SESSIONS, METRIC_DEFINITIONS } from '../../src/definitions.
 import type { GatewayMetricDefinition } from '../../src/definitions.ts';
 import { ALERT_THRESHOLDS, REGENERATE_FOR_MAX_SESSIONS, alertRules, sessionWarnThreshold } from './alerts.ts';
 import type { AlertOptions } from './alerts.ts';
-import { DASHBOARDS } from './dashboards.ts';
+import { dashboardSections, generatedDashboards } from './dashboards/index.ts';
+import { renderSloDocs } from './slo-docs.ts';
 
 const KIND_LABEL: Record<GatewayMetricDefinition['kind'], string> = {
   counter: 'counter',
@@ -88,12 +89,18 @@ export function renderDocs(options: AlertOptions = {}): string {
 
   lines.push('## Dashboards', '');
   lines.push('Grafana loads these from `deploy/observability/grafana/dashboards/` (datasource uids `prometheus`, `loki`, `jaeger`).', '');
-  for (const d of DASHBOARDS) {
+  lines.push(
+    'They are built with the Grafana Foundation SDK (`@grafana/grafana-foundation-sdk`) in',
+    '`packages/metrics-catalog/scripts/generators/dashboards/`; the catalog tests validate them against the SDK\'s schema types.',
+    'Panels about the gateway sum across replicas (`instance`), so one panel shows one gateway however many replicas serve it.',
+    '',
+  );
+  for (const d of generatedDashboards()) {
     lines.push(`### ${d.title} (${code(d.file)})`, '', d.description, '');
-    for (const r of d.rows) {
-      const panels = r.panels.map((p) => {
-        const metrics = METRIC_DEFINITIONS.filter((m) => (m.dashboards as readonly string[]).includes(p.title)).map((m) => code(m.prometheusName));
-        return metrics.length > 0 ? `${p.title} (${metrics.join(', ')})` : p.title;
+    for (const r of dashboardSections(d.model)) {
+      const panels = r.panels.map((title) => {
+        const metrics = METRIC_DEFINITIONS.filter((m) => (m.dashboards as readonly string[]).includes(title)).map((m) => code(m.prometheusName));
+        return metrics.length > 0 ? `${title} (${metrics.join(', ')})` : title;
       });
       lines.push(`- **${r.row}**: ${panels.join('; ')}`);
     }
@@ -130,7 +137,9 @@ export function renderDocs(options: AlertOptions = {}): string {
     '```',
     '',
     'The committed files, `generate:check` and the catalog tests use the default.',
+    '',
   );
+  lines.push(...renderSloDocs());
   lines.push('');
   return lines.join('\n');
 }
