@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodedSpan } from '@secure-mcp-gateway/otlp-test-receiver';
 import { parseExposition } from './support/exposition.ts';
-import { durationMs, exactQuery, selectedMetrics, withoutThresholds } from './support/promql-fleet.ts';
+import { durationMs, exactQuery, perReplicaParts, selectedMetrics, withoutThresholds } from './support/promql-fleet.ts';
 import { decide, evaluatePolicy } from './support/tail-sampling.ts';
 
 describe('PromQL rewriting for the fleet check', () => {
@@ -23,6 +23,12 @@ describe('PromQL rewriting for the fleet check', () => {
 
   it('restricts every selector to one replica', () => {
     expect(exactQuery('sum by (instance) (g) + sum(h{})', 1000, { kind: 'replica', value: 'gw-b' })).toBe('sum by (instance) (g{instance="gw-b"}) + sum(h{instance="gw-b"})');
+  });
+
+  it('finds the parts a query computes per replica on purpose', () => {
+    expect(perReplicaParts('max(sum by (instance) (g)) + sum(h)')).toEqual(['sum by (instance) (g)']);
+    expect(perReplicaParts('sum by (server) (rate(a_total[5m]))')).toEqual([]);
+    expect(perReplicaParts('sum without (instance) (g)')).toEqual([]);
   });
 
   it('refuses what it cannot make exact, instead of checking something else', () => {

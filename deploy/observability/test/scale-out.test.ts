@@ -23,7 +23,7 @@ import { addMixes, calls, callsByTool, openSession, runMix, UPSTREAM_SERVER, typ
 import { startOtlpByteCounter, type OtlpByteCounter } from './support/otlp-byte-counter.ts';
 import { startFleet, type Fleet } from './support/fleet.ts';
 import type { PrometheusServer } from './support/prometheus-server.ts';
-import { checkFleetQuery, exactQuery, withoutThresholds } from './support/promql-fleet.ts';
+import { checkFleetQuery, durationMs, exactQuery, withoutThresholds } from './support/promql-fleet.ts';
 import type { Replica } from './support/replica.ts';
 import { decide, type PolicyConfig } from './support/tail-sampling.ts';
 
@@ -332,7 +332,7 @@ describe('three gateway replicas behind one Prometheus', () => {
     expect(rulesRates.length, 'alert rules that rate() enkrypt_tool_calls_total').toBeGreaterThan(0);
     const band = async (expr: string, window: string) => {
       const rows = await prometheus.query(`sum(${expr})`, T2);
-      return (Number(rows[0]!.value[1]) * durationSeconds(window)) / (totalCalls - firstSamples);
+      return (Number(rows[0]!.value[1]) * (durationMs(window) / 1000)) / (totalCalls - firstSamples);
     };
     for (const r of rulesRates) {
       const ratio = await band(r.expr, r.window);
@@ -345,7 +345,6 @@ describe('three gateway replicas behind one Prometheus', () => {
   }, 90_000);
 });
 
-const durationSeconds = (d: string): number => Number(/^(\d+)m$/.exec(d)?.[1] ?? NaN) * 60;
 
 async function checkAll(queries: NamedQuery[], options: { mayBeEmpty?: boolean } = {}): Promise<{ problems: string[]; empty: string[] }> {
   const problems: string[] = [];

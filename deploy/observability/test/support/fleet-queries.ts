@@ -8,7 +8,7 @@ export interface NamedQuery {
   /** Where it comes from: `dashboard file / panel title` or `rule file / alert name`. */
   where: string;
   expr: string;
-  /** Meant per replica: an alert whose text names `$labels.instance`. */
+  /** Meant per replica: an alert whose text names `$labels.instance`, a panel whose legend names `{{instance}}`. */
   perReplica: boolean;
 }
 
@@ -16,7 +16,7 @@ interface Panel {
   title?: string;
   panels?: Panel[];
   datasource?: { type?: string; uid?: string };
-  targets?: { expr?: string; datasource?: { type?: string; uid?: string } }[];
+  targets?: { expr?: string; legendFormat?: string; datasource?: { type?: string; uid?: string } }[];
 }
 
 /**
@@ -42,7 +42,7 @@ export function dashboardQueries(window: string): NamedQuery[] {
           if (ds?.type !== 'prometheus' || !target.expr) continue;
           const expr = fillVariables(target.expr, variables, window);
           if (/\$/.test(expr)) throw new Error(`${file} / ${panel.title}: a variable this test does not fill in: ${target.expr}`);
-          out.push({ where: `${file} / ${panel.title}`, expr, perReplica: false });
+          out.push({ where: `${file} / ${panel.title}`, expr, perReplica: /\{\{\s*instance\s*\}\}/.test(target.legendFormat ?? '') });
         }
       }
     };

@@ -10,11 +10,14 @@
  * - `pooled(exact(q))`: the same, with every series selector wrapped in `sum without (instance)`,
  *   i.e. the answer of one gateway that had served all the replicas' traffic.
  *
- * A query meant as a fleet aggregate (no `instance` in its alert text) must give exactly the pooled
- * answer: same label sets, same values. That fails for a query that keeps one series per replica
- * (no `sum`), drops a replica (`max`/`avg`/`topk`, an `instance` matcher), or counts a replica more
- * than once (a join that fans out over replicas). A query meant per replica (its alert text names
- * `$labels.instance`) must give, for each replica, what the same query gives on that replica alone.
+ * A query meant as a fleet aggregate must give exactly the pooled answer: same label sets, same
+ * values. That fails for a query that keeps one series per replica (no `sum`), drops a replica
+ * (`max`/`avg`/`topk`, an `instance` matcher), or counts a replica more than once (a join that fans
+ * out over replicas). A query meant per replica (an alert whose text names `$labels.instance`, a
+ * panel whose legend does) must give, for each replica, what the same query gives on that replica
+ * alone. A query that groups `by (instance)` inside and then picks across replicas on purpose
+ * (`max(sum by (instance) (...))`, the busiest replica) is checked part by part: each per-replica
+ * part must be right for every replica; the pick is the query's stated choice.
  */
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
@@ -186,6 +189,36 @@ export interface FleetCheckResult {
   series: number;
 }
 
+/** The outermost aggregations that group by the replica label: parts of a query computed per replica on purpose. */
+export function perReplicaParts(expr: string): string[] {
+  const parts: string[] = [];
+  const visit = (node: SyntaxNode): void => {
+    if (node.name === 'AggregateExpr') {
+      const modifier = node.getChild('AggregateModifier');
+      const labels = modifier?.getChild('GroupingLabels')?.getChildren('LabelName').map((l) => text(expr, l)) ?? [];
+      if (modifier?.getChild('By') && labels.includes(REPLICA_LABEL)) {
+        parts.push(text(expr, node));
+        return;
+      }
+    }
+    for (const c of children(node)) visit(c);
+  };
+  visit(parse(expr).topNode);
+  return parts;
+}
+
+/** A query meant per replica: each replica's series equal what the query gives on that replica alone. */
+async function perReplicaProblems(prometheus: PrometheusServer, expr: string, fleet: Sample[], o: FleetCheckOptions): Promise<string[]> {
+  const problems: string[] = [];
+  for (const s of fleet) if (!(REPLICA_LABEL in s.metric)) problems.push(`meant per replica, but series ${labelKey(s.metric)} has no ${REPLICA_LABEL} label`);
+  for (const replica of o.replicas) {
+    const alone = await prometheus.query(exactQuery(expr, o.windowMs, { kind: 'replica', value: replica }), o.atSeconds);
+    const mine = fleet.filter((s) => s.metric[REPLICA_LABEL] === replica);
+    problems.push(...compare(`replica ${replica} in the fleet answer vs that replica alone`, byLabels(mine), byLabels(alone)));
+  }
+  return problems;
+}
+
 export async function checkFleetQuery(prometheus: PrometheusServer, expr: string, o: FleetCheckOptions): Promise<FleetCheckResult> {
   const fleet = await prometheus.query(exactQuery(expr, o.windowMs), o.atSeconds);
   const problems: string[] = [];
@@ -196,19 +229,23 @@ export async function checkFleetQuery(prometheus: PrometheusServer, expr: string
     const exact = [...byLabels(fleet).keys()].sort();
     if (JSON.stringify(asWritten) !== JSON.stringify(exact)) problems.push(`as written it returns series ${asWritten.join(' ')}, its exact form ${exact.join(' ')}`);
   }
-  if (!o.perReplica) {
+  if (o.perReplica) {
+    problems.push(...(await perReplicaProblems(prometheus, expr, fleet, o)));
+  } else {
     const perReplica = fleet.filter((s) => REPLICA_LABEL in s.metric);
     if (perReplica.length > 0) {
       problems.push(`returns ${perReplica.length} series per replica (${REPLICA_LABEL}=${[...new Set(perReplica.map((s) => s.metric[REPLICA_LABEL]))].join(', ')}) where a sum over replicas is meant`);
     }
-    const pooled = await prometheus.query(exactQuery(expr, o.windowMs, { kind: 'pooled' }), o.atSeconds);
-    problems.push(...compare('fleet vs one gateway serving all replicas\' calls', byLabels(fleet), byLabels(pooled)));
-  } else {
-    for (const s of fleet) if (!(REPLICA_LABEL in s.metric)) problems.push(`meant per replica, but series ${labelKey(s.metric)} has no ${REPLICA_LABEL} label`);
-    for (const replica of o.replicas) {
-      const alone = await prometheus.query(exactQuery(expr, o.windowMs, { kind: 'replica', value: replica }), o.atSeconds);
-      const mine = fleet.filter((s) => s.metric[REPLICA_LABEL] === replica);
-      problems.push(...compare(`replica ${replica} in the fleet answer vs that replica alone`, byLabels(mine), byLabels(alone)));
+    const parts = perReplicaParts(expr);
+    if (parts.length === 0) {
+      const pooled = await prometheus.query(exactQuery(expr, o.windowMs, { kind: 'pooled' }), o.atSeconds);
+      problems.push(...compare("fleet vs one gateway serving all replicas' calls", byLabels(fleet), byLabels(pooled)));
+    } else {
+      // `max(sum by (instance) (...))`: a choice across replicas, made on purpose; each replica's part must be right.
+      for (const part of parts) {
+        const partFleet = await prometheus.query(exactQuery(part, o.windowMs), o.atSeconds);
+        problems.push(...(await perReplicaProblems(prometheus, part, partFleet, o)).map((p) => `${part}: ${p}`));
+      }
     }
   }
   // An empty answer proves nothing, and is right only when something it reads has no data at all.
