@@ -87,7 +87,15 @@ async function diagnose(endpoint: Endpoint, protocol: OtlpProtocol | undefined, 
     }
     return transport;
   }
-  const others = (['grpc', 'http/protobuf', 'http/json'] as const).filter((p) => p !== protocol && !(protocol === 'http/json' && p === 'http/protobuf'));
+  if (/no answer within|timed out|deadline exceeded/i.test(failed.detail)) {
+    // The connection was taken and nothing came back: a stalled collector, not a wrong protocol.
+    return {
+      ok: false,
+      detail: `${failed.detail}: the server at ${endpoint.host}:${endpoint.port} accepts connections but does not answer`,
+      hint: 'The collector is overloaded or stuck; check its health, or raise export_timeout_ms / OTEL_EXPORTER_OTLP_TIMEOUT if it is only slow.',
+    };
+  }
+  const others = (['grpc', 'http/protobuf', 'http/json'] as const).filter((p) => p !== protocol);
   const [other, tlsThere] = await Promise.all([
     protocol === undefined ? undefined : firstAnswer(endpoint, undefined, timeoutMs, options, others),
     endpoint.secure ? false : speaksTls(endpoint.host, endpoint.port, timeoutMs),

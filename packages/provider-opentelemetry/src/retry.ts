@@ -20,8 +20,6 @@ const GRPC_UNAVAILABLE = 14;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const INITIAL_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 5000;
-/** A fresh exporter (a fresh gRPC channel) at most this often. */
-const RECREATE_INTERVAL_MS = 2000;
 
 /** Cancels pending retry waits when the provider shuts down. */
 export class RetryGate {
@@ -75,7 +73,6 @@ export interface RetryOptions {
  */
 export class RetryingGrpcExporter<T> implements Exporter<T> {
   private inner: Exporter<T>;
-  private lastCreated = Date.now();
   private closed = false;
 
   constructor(
@@ -85,8 +82,7 @@ export class RetryingGrpcExporter<T> implements Exporter<T> {
     this.inner = create();
   }
 
-  private once(items: T): Promise<ExportResult> {
-    const exporter = this.inner;
+  private once(exporter: Exporter<T>, items: T): Promise<ExportResult> {
     return new Promise((resolve) => {
       try {
         exporter.export(items, resolve);
@@ -96,12 +92,12 @@ export class RetryingGrpcExporter<T> implements Exporter<T> {
     });
   }
 
-  private reconnect(): void {
-    if (this.closed || Date.now() - this.lastCreated < RECREATE_INTERVAL_MS) return;
-    const old = this.inner;
+  /** A fresh exporter (a fresh channel, which connects on its next call) replaces one that could not connect. */
+  private reconnect(failed: Exporter<T>): void {
+    if (this.closed || failed !== this.inner) return;
     this.inner = this.create();
-    this.lastCreated = Date.now();
-    void old.shutdown().catch(() => undefined);
+    // Its exports in flight finish first (the SDK exporter's shutdown waits for them).
+    void failed.shutdown().catch(() => undefined);
   }
 
   export(items: T, resultCallback: (result: ExportResult) => void): void {
@@ -109,10 +105,11 @@ export class RetryingGrpcExporter<T> implements Exporter<T> {
     void (async () => {
       let backoff = INITIAL_BACKOFF_MS;
       for (;;) {
-        const result = await this.once(items);
+        const exporter = this.inner;
+        const result = await this.once(exporter, items);
         const code = grpcCode(result);
         if (result.code === ExportResultCode.SUCCESS || (code !== GRPC_UNAVAILABLE && code !== GRPC_RESOURCE_EXHAUSTED)) return result;
-        if (isConnectionFailure(result)) this.reconnect();
+        if (isConnectionFailure(result)) this.reconnect(exporter);
         const wait = Math.min(backoff, MAX_BACKOFF_MS) * (0.8 + Math.random() * 0.4);
         backoff *= 1.5;
         if (this.closed || Date.now() + wait >= deadline) return result;
