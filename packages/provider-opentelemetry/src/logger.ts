@@ -1,8 +1,9 @@
 // The project's structured logger (core's TelemetryLogger interface): a JSON line to the mirror
-// and, for OTLP, a snapshot handed to the deferred emitter (log-emitter.ts), which emits it
-// through the SDK's public Logger.emit() off the request path.
+// and, for OTLP, an api-logs LogRecord (its attributes a snapshot) handed to the deferred emitter
+// (log-emitter.ts), which redacts it and emits it through the SDK's public Logger.emit() off the
+// request path.
 import { context as contextApi, isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext } from '@opentelemetry/api';
-import type { AnyValue, AnyValueMap } from '@opentelemetry/api-logs';
+import type { AnyValue, AnyValueMap, Logger, LogRecord as OtelLogRecord } from '@opentelemetry/api-logs';
 import {
   isSecretKey,
   LOG_LEVEL_SEVERITY,
@@ -98,20 +99,11 @@ export function toAnyValue(value: unknown, depth = 0): AnyValue {
   return String(value);
 }
 
-/** A log record waiting for the SDK logger: only a snapshot; redaction and conversion happen off the request path. */
-export interface PendingLog {
-  /** Epoch ms. */
-  readonly time: number;
-  readonly level: LogLevel;
-  readonly event: string;
-  /** Logger name: the instrumentation scope. */
-  readonly scope: string;
-  /** The logger's bindings, already redacted and converted (once per logger). */
-  readonly context: AnyValueMap;
-  /** The call's fields: primitives as given (immutable), objects already redacted and converted (a snapshot). */
-  readonly fields: Record<string, unknown>;
-  /** The context the record was written in (its span gives the record's trace ids). */
-  readonly otelContext: Context;
+/** The OTLP side of the pipeline: records are handed to the SDK logger of their scope, later (log-emitter.ts). */
+export interface LogSink {
+  loggerOf(scope: string): Logger;
+  /** Queues `record` for `logger.emit()` off the request path; its attributes are redacted there. */
+  add(logger: Logger, record: OtelLogRecord): void;
 }
 
 export interface LogPipeline {
@@ -119,8 +111,8 @@ export interface LogPipeline {
   /** False with log_mirror none: no JSON line is built at all. */
   mirror: boolean;
   threshold: LogLevel;
-  /** Hands a record to the OTLP path; undefined without log export. */
-  enqueue: ((record: PendingLog) => void) | undefined;
+  /** Undefined without log export. */
+  otlp: LogSink | undefined;
 }
 
 /** The context of a record replayed with its ids (core's buffer of records written before init). */
@@ -142,36 +134,35 @@ export function safeAttributes(context: LogFields): AnyValueMap {
 }
 
 /**
- * The request-path part of a record's fields: own keys copied; object values redacted and converted
- * now (the caller may mutate them later), primitives kept as they are (checked off the request path).
+ * The request-path part of a record's attributes: the logger's bindings (already safe) and the
+ * call's own keys; object values redacted and converted now (the caller may mutate them later),
+ * primitives kept as they are (redacted off the request path by `redactAttributes`).
  */
-function snapshotFields(fields: LogFields | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function snapshotAttributes(bindings: AnyValueMap, fields: LogFields | undefined): AnyValueMap {
+  const out: AnyValueMap = {};
+  for (const key in bindings) out[key] = bindings[key];
   if (!fields) return out;
   for (const key in fields) {
     if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
     const value = fields[key];
     if (value === undefined || RESERVED.has(key)) continue;
-    out[key] = typeof value === 'object' && value !== null ? toAnyValue(redactSecrets(value)) : value;
+    out[key] = typeof value === 'object' && value !== null ? toAnyValue(redactSecrets(value)) : (value as AnyValue);
   }
   return out;
 }
 
-/** OTLP attributes of a pending record: secret-keyed fields become REDACTED, `Bearer …` strings are masked. */
-export function pendingAttributes(record: PendingLog): AnyValueMap {
-  const attributes: AnyValueMap = { ...record.context };
-  const fields = record.fields;
-  for (const key in fields) {
-    const value = fields[key];
-    attributes[key] = isSecretKey(key)
-      ? REDACTED
-      : typeof value === 'string'
-        ? (redactSecrets(value) as string)
-        : typeof value === 'object'
-          ? (value as AnyValue) // converted (and redacted) when queued
-          : toAnyValue(value);
+/** In place, off the request path: secret-keyed values become REDACTED, `Bearer …` strings are masked. */
+export function redactAttributes(attributes: AnyValueMap): void {
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (isSecretKey(key)) attributes[key] = REDACTED;
+    else if (typeof value === 'string') attributes[key] = redactSecrets(value);
+    else if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') attributes[key] = toAnyValue(value);
   }
-  return attributes;
+}
+
+function otelRecord(time: number, level: LogLevel, event: string, attributes: AnyValueMap, context: Context): OtelLogRecord {
+  return { timestamp: time, observedTimestamp: time, severityNumber: LOG_LEVEL_SEVERITY[level], severityText: level, body: event, attributes, context };
 }
 
 /**
@@ -187,15 +178,11 @@ export function writeRecord(pipeline: LogPipeline, record: LogRecord): void {
       const fields = redactSecrets(record.fields) as LogFields;
       pipeline.sink.write(jsonLine(toJsonObject(record, context, fields)));
     }
-    pipeline.enqueue?.({
-      time: record.time,
-      level: record.level,
-      event: record.event,
-      scope: record.logger,
-      context: safeAttributes(record.context),
-      fields: snapshotFields(record.fields),
-      otelContext: contextOf(record),
-    });
+    const otlp = pipeline.otlp;
+    if (otlp) {
+      const attributes = snapshotAttributes(safeAttributes(record.context), record.fields);
+      otlp.add(otlp.loggerOf(record.logger), otelRecord(record.time, record.level, record.event, attributes, contextOf(record)));
+    }
   } catch {
     // logging never throws into the host
   }
@@ -209,6 +196,8 @@ export function createLogger(pipeline: LogPipeline, name: string, bindings: LogF
   const safeContext = redactSecrets(context) as LogFields;
   const safeAttrs = safeAttributes(context);
   const min = LOG_LEVEL_SEVERITY[pipeline.threshold];
+  const otlp = pipeline.otlp;
+  const sdkLogger = otlp?.loggerOf(name);
   // The span context validated last (a span's context object is reused for all its records):
   // the hex checks of isSpanContextValid then run once per span, not once per record.
   let lastValid: SpanContext | undefined;
@@ -226,7 +215,7 @@ export function createLogger(pipeline: LogPipeline, name: string, bindings: LogF
         const record: LogRecord = { time, level, event, logger: name, context, fields: fields ?? EMPTY, traceId: spanContext?.traceId, spanId: spanContext?.spanId };
         pipeline.sink.write(jsonLine(toJsonObject(record, safeContext, redactSecrets(fields ?? EMPTY) as LogFields)));
       }
-      pipeline.enqueue?.({ time, level, event, scope: name, context: safeAttrs, fields: snapshotFields(fields), otelContext: active });
+      if (otlp) otlp.add(sdkLogger!, otelRecord(time, level, event, snapshotAttributes(safeAttrs, fields), active));
     } catch {
       // logging never throws into the host
     }

@@ -248,7 +248,7 @@ async function assembleInstance(config: OpenTelemetryProviderConfig, ctx: Provid
     sink,
     mirror: sink.description !== 'none',
     threshold: settings.logLevel,
-    enqueue: emitter ? (record) => emitter.add(record) : undefined,
+    otlp: emitter,
   };
 
   // ---- metrics ----
