@@ -1,9 +1,12 @@
 // Deferred emission into the SDK's logger: the request path keeps only a snapshot (logger.ts);
-// on the next turn of the event loop each record goes through the SDK's public Logger.emit(),
-// where the SDK builds its own log record and hands it to the processor. Why deferred: the SDK
-// record (attribute validation and limits, hrtime conversion, processor call) costs about a
-// microsecond per record; two records per tool call on the request path would break the
-// request-path target of bench tool-call ("OpenTelemetry provider (OTLP/HTTP) — hot path" ≤ 0.5x naive).
+// once a batch is full (on the next turn of the event loop) or the batch delay has passed, the
+// records go through the SDK's public Logger.emit(), where the SDK builds its own log records and
+// hands them to the processor, which exports them right away. Why deferred: an SDK log record
+// (attribute validation and limits, hrtime conversion, processor call) costs about a microsecond;
+// two per tool call on the request path would break bench tool-call's request-path target
+// ("OpenTelemetry provider (OTLP/HTTP) — hot path" ≤ 0.5x naive). Why batched here, not in the
+// processor: SDK records made just before their export die young; held for the batch delay they
+// outlive the young generation and cost old-generation GC (bench tool-call "amortised CPU incl. export").
 import type { Logger, LoggerProvider, LogRecord } from '@opentelemetry/api-logs';
 import { redactAttributes, type LogSink } from './logger';
 import type { DropReason } from './processor';
@@ -15,13 +18,21 @@ export class DeferredLogEmitter implements LogSink {
   private loggers: Logger[] = [];
   private records: LogRecord[] = [];
   private scheduled: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly byScope = new Map<string, Logger>();
 
   constructor(
     private readonly provider: LoggerProvider,
-    private readonly maxPending: number,
-    private readonly onDrop: (reason: DropReason, count: number) => void,
+    private readonly options: {
+      /** Records waiting (OTEL_BLRP_MAX_QUEUE_SIZE); more are dropped and counted. */
+      readonly maxPending: number;
+      /** A batch this large is emitted on the next turn of the event loop (OTEL_BLRP_MAX_EXPORT_BATCH_SIZE). */
+      readonly maxBatch: number;
+      /** Longest a record waits (OTEL_BLRP_SCHEDULE_DELAY). */
+      readonly delayMs: number;
+      onDrop(reason: DropReason, count: number): void;
+    },
   ) {}
 
   get size(): number {
@@ -38,20 +49,27 @@ export class DeferredLogEmitter implements LogSink {
   }
 
   add(logger: Logger, record: LogRecord): void {
-    if (this.closed) return this.onDrop('closed', 1);
-    if (this.records.length >= this.maxPending) return this.onDrop('queue_full', 1);
+    if (this.closed) return this.options.onDrop('closed', 1);
+    if (this.records.length >= this.options.maxPending) return this.options.onDrop('queue_full', 1);
     this.loggers.push(logger);
     this.records.push(record);
-    if (!this.scheduled) {
-      this.scheduled = setImmediate(() => this.drain());
-      this.scheduled.unref?.();
+    if (this.records.length >= this.options.maxBatch) {
+      if (!this.scheduled) {
+        this.scheduled = setImmediate(() => this.drain());
+        this.scheduled.unref?.();
+      }
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.drain(), this.options.delayMs);
+      this.timer.unref?.();
     }
   }
 
   /** Redacts and emits everything pending into the SDK loggers now. */
   drain(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
+    if (this.timer) clearTimeout(this.timer);
     this.scheduled = undefined;
+    this.timer = undefined;
     const loggers = this.loggers;
     const records = this.records;
     this.loggers = [];

@@ -111,6 +111,11 @@ export class ExportQueue<T> {
       this.start(this.queue.splice(0, this.options.maxBatchSize));
     }
     if (this.queue.length > 0) this.schedule();
+    else if (this.timer) {
+      // Everything is on its way: no partial batch is due.
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
   }
 
   private start(items: T[]): void {

@@ -226,7 +226,8 @@ async function assembleInstance(config: OpenTelemetryProviderConfig, ctx: Provid
     const exporter = otlpExporter<ReadableLogRecord[]>('logs');
     logQueue = new ExportQueue<ReadableLogRecord>(exporter, {
       ...settings.logBatch,
-      scheduledDelayMs: settings.logBatch.timeoutMs,
+      // The emitter below has batched them already (and waited the batch delay): export at once.
+      scheduledDelayMs: 0,
       exportTimeoutMs: settings.logBatch.exportTimeoutMs ?? exportTimeoutMs('logs') + 500,
       onDrop: (reason, count) => accounting.dropped('logs', reason, count),
       onExportResult: (items, result) => accounting.exported('logs', items, result),
@@ -243,7 +244,15 @@ async function assembleInstance(config: OpenTelemetryProviderConfig, ctx: Provid
     },
   });
   disposers.push(() => loggerProvider.shutdown());
-  const emitter = logProcessors.length > 0 ? new DeferredLogEmitter(loggerProvider, settings.logBatch.maxQueueSize, (reason, count) => accounting.dropped('logs', reason, count)) : undefined;
+  const emitter =
+    logProcessors.length > 0
+      ? new DeferredLogEmitter(loggerProvider, {
+          maxPending: settings.logBatch.maxQueueSize,
+          maxBatch: settings.logBatch.maxBatchSize,
+          delayMs: settings.logBatch.timeoutMs,
+          onDrop: (reason, count) => accounting.dropped('logs', reason, count),
+        })
+      : undefined;
   const pipeline: LogPipeline = {
     sink,
     mirror: sink.description !== 'none',
