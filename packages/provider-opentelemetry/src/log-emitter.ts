@@ -7,6 +7,7 @@
 // ("OpenTelemetry provider (OTLP/HTTP) — hot path" ≤ 0.5x naive). Why batched here, not in the
 // processor: SDK records made just before their export die young; held for the batch delay they
 // outlive the young generation and cost old-generation GC (bench tool-call "amortised CPU incl. export").
+import { ROOT_CONTEXT, trace, type Context, type SpanContext } from '@opentelemetry/api';
 import type { Logger, LoggerProvider, LogRecord } from '@opentelemetry/api-logs';
 import { redactAttributes, type LogSink } from './logger';
 import type { DropReason } from './processor';
@@ -17,6 +18,10 @@ export class DeferredLogEmitter implements LogSink {
   // Two parallel arrays rather than one wrapper object per record: less garbage per log call.
   private loggers: Logger[] = [];
   private records: LogRecord[] = [];
+  private spans: (SpanContext | undefined)[] = [];
+  /** The context made last: the records of one span share it. */
+  private lastSpan: SpanContext | undefined;
+  private lastContext: Context = ROOT_CONTEXT;
   private scheduled: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -48,11 +53,12 @@ export class DeferredLogEmitter implements LogSink {
     return logger;
   }
 
-  add(logger: Logger, record: LogRecord): void {
+  add(logger: Logger, record: LogRecord, spanContext: SpanContext | undefined): void {
     if (this.closed) return this.options.onDrop('closed', 1);
     if (this.records.length >= this.options.maxPending) return this.options.onDrop('queue_full', 1);
     this.loggers.push(logger);
     this.records.push(record);
+    this.spans.push(spanContext);
     if (this.records.length >= this.options.maxBatch) {
       if (!this.scheduled) {
         this.scheduled = setImmediate(() => this.drain());
@@ -72,17 +78,29 @@ export class DeferredLogEmitter implements LogSink {
     this.timer = undefined;
     const loggers = this.loggers;
     const records = this.records;
+    const spans = this.spans;
     this.loggers = [];
     this.records = [];
+    this.spans = [];
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       try {
         if (record.attributes) redactAttributes(record.attributes);
+        record.context = this.contextOf(spans[i]);
         loggers[i]!.emit(record);
       } catch {
         // one bad record must not lose the others
       }
     }
+  }
+
+  private contextOf(spanContext: SpanContext | undefined): Context {
+    if (!spanContext) return ROOT_CONTEXT;
+    if (spanContext !== this.lastSpan) {
+      this.lastSpan = spanContext;
+      this.lastContext = trace.setSpanContext(ROOT_CONTEXT, spanContext);
+    }
+    return this.lastContext;
   }
 
   /** Emits what is pending; later records are dropped (counted as `closed`). */

@@ -2,7 +2,7 @@
 // and, for OTLP, an api-logs LogRecord (its attributes a snapshot) handed to the deferred emitter
 // (log-emitter.ts), which redacts it and emits it through the SDK's public Logger.emit() off the
 // request path.
-import { context as contextApi, isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext } from '@opentelemetry/api';
+import { context as contextApi, isSpanContextValid, trace, TraceFlags, type SpanContext } from '@opentelemetry/api';
 import type { AnyValue, AnyValueMap, Logger, LogRecord as OtelLogRecord } from '@opentelemetry/api-logs';
 import {
   isSecretKey,
@@ -102,8 +102,11 @@ export function toAnyValue(value: unknown, depth = 0): AnyValue {
 /** The OTLP side of the pipeline: records are handed to the SDK logger of their scope, later (log-emitter.ts). */
 export interface LogSink {
   loggerOf(scope: string): Logger;
-  /** Queues `record` for `logger.emit()` off the request path; its attributes are redacted there. */
-  add(logger: Logger, record: OtelLogRecord): void;
+  /**
+   * Queues `record` for `logger.emit()` off the request path; its attributes are redacted there,
+   * and its context is made from `spanContext` (a queued record does not keep its span alive).
+   */
+  add(logger: Logger, record: OtelLogRecord, spanContext: SpanContext | undefined): void;
 }
 
 export interface LogPipeline {
@@ -115,11 +118,11 @@ export interface LogPipeline {
   otlp: LogSink | undefined;
 }
 
-/** The context of a record replayed with its ids (core's buffer of records written before init). */
-function contextOf(record: LogRecord): Context {
-  if (!record.traceId || !record.spanId) return ROOT_CONTEXT;
+/** The span context of a record replayed with its ids (core's buffer of records written before init). */
+function spanContextOf(record: LogRecord): SpanContext | undefined {
+  if (!record.traceId || !record.spanId) return undefined;
   const spanContext: SpanContext = { traceId: record.traceId, spanId: record.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true };
-  return isSpanContextValid(spanContext) ? trace.setSpanContext(ROOT_CONTEXT, spanContext) : ROOT_CONTEXT;
+  return isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
 /** Redacted, converted attributes of bindings (done once per logger, not per record). */
@@ -161,8 +164,8 @@ export function redactAttributes(attributes: AnyValueMap): void {
   }
 }
 
-function otelRecord(time: number, level: LogLevel, event: string, attributes: AnyValueMap, context: Context): OtelLogRecord {
-  return { timestamp: time, observedTimestamp: time, severityNumber: LOG_LEVEL_SEVERITY[level], severityText: level, body: event, attributes, context };
+function otelRecord(time: number, level: LogLevel, event: string, attributes: AnyValueMap): OtelLogRecord {
+  return { timestamp: time, observedTimestamp: time, severityNumber: LOG_LEVEL_SEVERITY[level], severityText: level, body: event, attributes };
 }
 
 /**
@@ -181,7 +184,7 @@ export function writeRecord(pipeline: LogPipeline, record: LogRecord): void {
     const otlp = pipeline.otlp;
     if (otlp) {
       const attributes = snapshotAttributes(safeAttributes(record.context), record.fields);
-      otlp.add(otlp.loggerOf(record.logger), otelRecord(record.time, record.level, record.event, attributes, contextOf(record)));
+      otlp.add(otlp.loggerOf(record.logger), otelRecord(record.time, record.level, record.event, attributes), spanContextOf(record));
     }
   } catch {
     // logging never throws into the host
@@ -204,8 +207,7 @@ export function createLogger(pipeline: LogPipeline, name: string, bindings: LogF
   const log = (level: LogLevel, event: string, fields?: LogFields): void => {
     if (LOG_LEVEL_SEVERITY[level] < min) return;
     try {
-      const active = contextApi.active();
-      let spanContext = trace.getSpanContext(active);
+      let spanContext = trace.getSpanContext(contextApi.active());
       if (spanContext !== undefined && spanContext !== lastValid) {
         if (isSpanContextValid(spanContext)) lastValid = spanContext;
         else spanContext = undefined;
@@ -215,7 +217,7 @@ export function createLogger(pipeline: LogPipeline, name: string, bindings: LogF
         const record: LogRecord = { time, level, event, logger: name, context, fields: fields ?? EMPTY, traceId: spanContext?.traceId, spanId: spanContext?.spanId };
         pipeline.sink.write(jsonLine(toJsonObject(record, safeContext, redactSecrets(fields ?? EMPTY) as LogFields)));
       }
-      if (otlp) otlp.add(sdkLogger!, otelRecord(time, level, event, snapshotAttributes(safeAttrs, fields), active));
+      if (otlp) otlp.add(sdkLogger!, otelRecord(time, level, event, snapshotAttributes(safeAttrs, fields)), spanContext);
     } catch {
       // logging never throws into the host
     }
