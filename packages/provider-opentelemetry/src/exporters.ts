@@ -15,7 +15,8 @@ import { AggregationType, InstrumentType, type AggregationOption, type PushMetri
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { OtlpProtocol, TelemetrySettings } from '@secure-mcp-gateway/telemetry-core';
 import type { Endpoint, Signal } from './endpoint';
-import { RetryingGrpcExporter, type Exporter, type RetryGate } from './retry';
+import type { Exporter } from './exporter';
+import { RetryingGrpcExporter, type RetryGate } from './retry';
 
 export interface ExporterOptions {
   /** Deadline of one export (the transport's, retries included). */

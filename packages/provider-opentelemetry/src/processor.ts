@@ -9,7 +9,7 @@ import { TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Exporter } from './retry';
+import type { Exporter } from './exporter';
 
 /** Several batches in flight keep a slow link busy (bench tool-call, span-burst: otel-grpc rows). */
 export const MAX_EXPORTS_IN_FLIGHT = 4;

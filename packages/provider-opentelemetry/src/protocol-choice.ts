@@ -12,7 +12,7 @@ import type { OtlpProtocol, TelemetrySettings } from '@secure-mcp-gateway/teleme
 import type { Endpoint } from './endpoint';
 import { createExporter, metricAggregation, type ExporterOptions } from './exporters';
 import { probeEndpoint, type ProbeResult } from './probe';
-import type { Exporter } from './retry';
+import { ExporterDecorator, type Exporter } from './exporter';
 
 export class ProtocolChoice {
   private detecting: Promise<ProbeResult> | undefined;
@@ -61,9 +61,12 @@ const TEMPORALITY_SELECTORS = {
 } as const;
 
 /** An exporter of the signal, made by the SDK for the chosen protocol on the first export. */
-export class ChosenProtocolExporter<T> implements Exporter<T> {
+export class ChosenProtocolExporter<T> extends ExporterDecorator<T> {
   private inner: Exporter<T> | undefined;
-  private closed = false;
+
+  protected target(): Exporter<T> | undefined {
+    return this.inner;
+  }
 
   constructor(
     private readonly choice: ProtocolChoice,
@@ -71,7 +74,9 @@ export class ChosenProtocolExporter<T> implements Exporter<T> {
     private readonly endpoint: Endpoint,
     private readonly options: ExporterOptions & { readonly probeTimeoutMs: number },
     private readonly settings: Pick<TelemetrySettings, 'metricTemporality' | 'metricHistogramAggregation'>,
-  ) {}
+  ) {
+    super();
+  }
 
   private async exporter(): Promise<Exporter<T> | undefined> {
     if (this.inner) return this.inner;
@@ -98,21 +103,12 @@ export class ChosenProtocolExporter<T> implements Exporter<T> {
     );
   }
 
-  forceFlush(): Promise<void> {
-    return this.inner?.forceFlush?.() ?? Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    this.closed = true;
-    return this.inner?.shutdown() ?? Promise.resolve();
-  }
-
-  // Metric exporters: the same selection the SDK's OTLP metric exporters make from these settings.
-  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
+  // Metric exporters (asked before any export, so before the protocol is known): the same selection the SDK's OTLP metric exporters make from these settings.
+  override selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
     return TEMPORALITY_SELECTORS[this.settings.metricTemporality](instrumentType);
   }
 
-  selectAggregation(instrumentType: InstrumentType): AggregationOption {
+  override selectAggregation(instrumentType: InstrumentType): AggregationOption {
     return metricAggregation(this.settings)(instrumentType);
   }
 }

@@ -184,20 +184,27 @@ async function assembleInstance(config: OpenTelemetryProviderConfig, ctx: Provid
     choices.set(signal, choice);
   }
   const otlpExporter = <T>(signal: Signal) => new ChosenProtocolExporter<T>(choices.get(signal)!, endpoints.get(signal)!, exporterOptions(signal), settings);
+  /** The OTLP exporter of a signal behind a counting queue. */
+  const countedExport = <T>(signal: 'traces' | 'logs', scheduledDelayMs: number) => {
+    const exporter = otlpExporter<T[]>(signal);
+    const batch = batchOf(signal);
+    const queue = new ExportQueue<T>(exporter, {
+      ...batch,
+      scheduledDelayMs,
+      exportTimeoutMs: batch.exportTimeoutMs ?? exportTimeoutMs(signal) + 500,
+      onDrop: (reason, count) => accounting.dropped(signal, reason, count),
+      onExportResult: (items, result) => accounting.exported(signal, items, result),
+    });
+    return { exporter, queue };
+  };
 
   // ---- traces ----
   const spanProcessors: SpanProcessor[] = [];
   let spanQueue: ExportQueue<ReadableSpan> | undefined;
   if (endpoints.has('traces')) {
-    const exporter = otlpExporter<ReadableSpan[]>('traces');
-    spanQueue = new ExportQueue<ReadableSpan>(exporter, {
-      ...settings.batch,
-      scheduledDelayMs: settings.batch.timeoutMs,
-      exportTimeoutMs: settings.batch.exportTimeoutMs ?? exportTimeoutMs('traces') + 500,
-      onDrop: (reason, count) => accounting.dropped('traces', reason, count),
-      onExportResult: (items, result) => accounting.exported('traces', items, result),
-    });
-    spanProcessors.push(new CountingSpanProcessor(spanQueue, exporter, config.shutdownTimeoutMs));
+    const { exporter, queue } = countedExport<ReadableSpan>('traces', settings.batch.timeoutMs);
+    spanQueue = queue;
+    spanProcessors.push(new CountingSpanProcessor(queue, exporter, config.shutdownTimeoutMs));
   }
   if (useConsole('traces')) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   const limits = settings.limits ?? {};
@@ -223,16 +230,10 @@ async function assembleInstance(config: OpenTelemetryProviderConfig, ctx: Provid
   const logProcessors: LogRecordProcessor[] = [];
   let logQueue: ExportQueue<ReadableLogRecord> | undefined;
   if (endpoints.has('logs')) {
-    const exporter = otlpExporter<ReadableLogRecord[]>('logs');
-    logQueue = new ExportQueue<ReadableLogRecord>(exporter, {
-      ...settings.logBatch,
-      // The emitter below has batched them already (and waited the batch delay): export at once.
-      scheduledDelayMs: 0,
-      exportTimeoutMs: settings.logBatch.exportTimeoutMs ?? exportTimeoutMs('logs') + 500,
-      onDrop: (reason, count) => accounting.dropped('logs', reason, count),
-      onExportResult: (items, result) => accounting.exported('logs', items, result),
-    });
-    logProcessors.push(new CountingLogRecordProcessor(logQueue, exporter, config.shutdownTimeoutMs));
+    // The emitter below has batched them already (and waited the batch delay): export at once.
+    const { exporter, queue } = countedExport<ReadableLogRecord>('logs', 0);
+    logQueue = queue;
+    logProcessors.push(new CountingLogRecordProcessor(queue, exporter, config.shutdownTimeoutMs));
   }
   if (useConsole('logs')) logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
   const loggerProvider = new LoggerProvider({

@@ -5,17 +5,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import {
-  PeriodicExportingMetricReader,
-  type AggregationOption,
-  type AggregationTemporality,
-  type CollectionResult,
-  type InstrumentType,
-  type MetricReader,
-  type PushMetricExporter,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
-import type { Exporter } from './retry';
+import { PeriodicExportingMetricReader, type CollectionResult, type MetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { ExporterDecorator, type Exporter } from './exporter';
 
 /** A periodic reader that first moves pre-aggregated measurements into the SDK (a public method, overridden). */
 export class DrainingPeriodicReader extends PeriodicExportingMetricReader {
@@ -55,13 +46,17 @@ function hasDataPoints(metrics: ResourceMetrics): boolean {
  * Counts each metric export (stats().exportedMetricBatches / failedMetricExports) and sends no
  * request when nothing was recorded, or after shutdown's final flush.
  */
-export class CountingMetricExporter implements PushMetricExporter {
-  private closed = false;
-
+export class CountingMetricExporter extends ExporterDecorator<ResourceMetrics> implements PushMetricExporter {
   constructor(
     private readonly inner: Exporter<ResourceMetrics>,
     private readonly onResult: (result: ExportResult) => void,
-  ) {}
+  ) {
+    super();
+  }
+
+  protected target(): Exporter<ResourceMetrics> {
+    return this.inner;
+  }
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     if (this.closed || !hasDataPoints(metrics)) {
@@ -77,23 +72,6 @@ export class CountingMetricExporter implements PushMetricExporter {
   /** No more requests: the reader's last collection after shutdown is not sent twice. */
   close(): void {
     this.closed = true;
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    this.closed = true;
-    return this.inner.shutdown();
-  }
-
-  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
-    return this.inner.selectAggregationTemporality!(instrumentType);
-  }
-
-  selectAggregation(instrumentType: InstrumentType): AggregationOption {
-    return this.inner.selectAggregation!(instrumentType);
   }
 }
 

@@ -5,16 +5,7 @@
 // retrying-transport.js, is-export-retryable.js). Test: resilience.test.ts "retries exports the
 // receiver answers with 503/UNAVAILABLE and 429/RESOURCE_EXHAUSTED".
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { AggregationOption, AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
-
-/** What every SDK exporter (spans, log records, metrics) has. */
-export interface Exporter<T> {
-  export(items: T, resultCallback: (result: ExportResult) => void): void;
-  shutdown(): Promise<void>;
-  forceFlush?(): Promise<void>;
-  selectAggregationTemporality?(instrumentType: InstrumentType): AggregationTemporality;
-  selectAggregation?(instrumentType: InstrumentType): AggregationOption;
-}
+import { ExporterDecorator, type Exporter } from './exporter';
 
 const GRPC_UNAVAILABLE = 14;
 const GRPC_RESOURCE_EXHAUSTED = 8;
@@ -71,15 +62,19 @@ export interface RetryOptions {
  * An exporter that retries gRPC UNAVAILABLE / RESOURCE_EXHAUSTED with jittered exponential
  * backoff while time is left, and replaces the SDK exporter it wraps when the channel cannot connect.
  */
-export class RetryingGrpcExporter<T> implements Exporter<T> {
+export class RetryingGrpcExporter<T> extends ExporterDecorator<T> {
   private inner: Exporter<T>;
-  private closed = false;
 
   constructor(
     private readonly create: () => Exporter<T>,
     private readonly options: RetryOptions,
   ) {
+    super();
     this.inner = create();
+  }
+
+  protected target(): Exporter<T> {
+    return this.inner;
   }
 
   private once(exporter: Exporter<T>, items: T): Promise<ExportResult> {
@@ -116,22 +111,5 @@ export class RetryingGrpcExporter<T> implements Exporter<T> {
         if (!(await this.options.gate.wait(wait))) return result;
       }
     })().then(resultCallback, (error: unknown) => resultCallback({ code: ExportResultCode.FAILED, error: error as Error }));
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    this.closed = true;
-    return this.inner.shutdown();
-  }
-
-  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
-    return this.inner.selectAggregationTemporality!(instrumentType);
-  }
-
-  selectAggregation(instrumentType: InstrumentType): AggregationOption {
-    return this.inner.selectAggregation!(instrumentType);
   }
 }
