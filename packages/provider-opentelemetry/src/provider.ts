@@ -301,7 +301,7 @@ async function assembleInstance(config: OpenTelemetryProviderConfig, ctx: Provid
       description: 'Telemetry items the OpenTelemetry provider dropped (queue full, shutdown, unwritable log mirror) or failed to export.',
       unit: '{item}',
     })
-    .addCallback((observe) => accounting.observe((value, attributes) => observe.observe(value, attributes), sink.dropped));
+    .addCallback((result) => accounting.observe((value, { signal, reason }) => result.observe(value, { signal, reason }), sink.dropped));
   const meters = new Map<string, Meter>();
 
   // ---- lifecycle ----
