@@ -99,3 +99,14 @@ export const configSchema: StandardSchemaV1<unknown, OpenTelemetryProviderConfig
     validate: parseProviderConfig,
   },
 };
+
+/** The provider's config from core (the configSchema's output) or a raw object (direct callers, tests). */
+export function normaliseConfig(raw: unknown): OpenTelemetryProviderConfig {
+  if (raw && typeof raw === 'object' && 'logMirror' in raw && 'exportTimeoutMs' in raw) return raw as OpenTelemetryProviderConfig;
+  const result = parseProviderConfig(raw);
+  if (result.issues) {
+    const detail = result.issues.map((issue) => `${issue.path?.join('.') ?? 'config'}: ${issue.message}`).join('; ');
+    throw new Error(`opentelemetry telemetry: invalid plugins.telemetry.config: ${detail}`);
+  }
+  return result.value;
+}

@@ -20,4 +20,4 @@ export default opentelemetryProvider;
 
 export { configSchema } from './config';
 export type { OpenTelemetryProviderConfig } from './config';
-export type { OpenTelemetryProviderInstance, OpenTelemetryStats } from './provider';
+export type { OpenTelemetryProviderInstance, OpenTelemetryStats } from './types';

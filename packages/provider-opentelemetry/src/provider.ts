@@ -3,22 +3,14 @@
 // implementation of those interfaces (processor.ts, retry.ts, protocol-choice.ts, log-emitter.ts,
 // metrics.ts, readers.ts), each saying which bench row justifies it.
 import type { Server } from 'node:http';
-import { propagation, type Meter, type Tracer } from '@opentelemetry/api';
+import { propagation, type Meter } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import {
-  ensureContextManager,
-  type ConnectivityResult,
-  type LogRecord,
-  type ProviderContext,
-  type ProviderInstance,
-  type ProviderStats,
-  type TelemetryLogger,
-} from '@secure-mcp-gateway/telemetry-core';
+import { ensureContextManager, type ConnectivityResult, type ProviderContext } from '@secure-mcp-gateway/telemetry-core';
 import { Accounting } from './accounting';
-import { parseProviderConfig, type OpenTelemetryProviderConfig } from './config';
+import { normaliseConfig, type OpenTelemetryProviderConfig } from './config';
 import { resolveEndpoint, SIGNALS, type Endpoint, type Signal } from './endpoint';
 import type { ExporterOptions } from './exporters';
 import { PooledIdGenerator } from './ids';
@@ -32,6 +24,7 @@ import { closeServer, CountingMetricExporter, DrainingPeriodicReader, DrainingPr
 import { buildResource } from './resource';
 import { RetryGate } from './retry';
 import { createSampler } from './sampler';
+import type { OpenTelemetryProviderInstance, OpenTelemetryStats } from './types';
 import { peerDependencies, version } from '../package.json';
 
 export const PACKAGE_NAME = '@secure-mcp-gateway/telemetry-provider-opentelemetry';
@@ -39,42 +32,7 @@ export const PACKAGE_NAME = '@secure-mcp-gateway/telemetry-provider-opentelemetr
 export const PACKAGE_VERSION: string = version;
 /** The core range follows the peer dependency, so a core release cannot leave it stale. */
 export const CORE_RANGE: string = peerDependencies['@secure-mcp-gateway/telemetry-core'];
-
-/** Counters of the provider's own work, from `stats()`. */
-export interface OpenTelemetryStats extends ProviderStats {
-  /** Spans dropped because the queue was full or the provider shut down before they were sent. */
-  readonly droppedSpans: number;
-  readonly droppedLogRecords: number;
-  /** Export calls that failed (any signal). */
-  readonly failedExports: number;
-  /** Items in failed exports (lost after retries). */
-  readonly failedSpans: number;
-  readonly failedLogRecords: number;
-  readonly failedMetricExports: number;
-  readonly exportedSpans: number;
-  readonly exportedLogRecords: number;
-  readonly exportedMetricBatches: number;
-  readonly queuedSpans: number;
-  readonly queuedLogRecords: number;
-  /** Mirror lines not written: stderr's buffer was over its cap (nobody reads it) or the file write failed. */
-  readonly droppedMirrorLines: number;
-  /** The bound port of the Prometheus scrape endpoint (also when configured as 0); undefined without one. */
-  readonly prometheusPort: number | undefined;
-}
-
-/** What `create` returns: the contract plus the Prometheus port and typed stats. */
-export interface OpenTelemetryProviderInstance extends ProviderInstance {
-  /** Bound port of the Prometheus scrape endpoint (`prometheus_port`, 0 = any free port); undefined without one. */
-  readonly prometheusPort: number | undefined;
-  /** The OTLP endpoint of traces (no credentials) and its protocol (undefined until a probe found it); undefined without OTLP. */
-  readonly endpoint: { readonly url: string; readonly protocol: Endpoint['protocol']; readonly secure: boolean } | undefined;
-  logger(name: string): TelemetryLogger;
-  tracer(name: string, version?: string): Tracer;
-  meter(name: string, version?: string): Meter;
-  checkConnectivity(timeoutMs: number): Promise<ConnectivityResult>;
-  emit(record: LogRecord): void;
-  stats(): OpenTelemetryStats;
-}
+export type { OpenTelemetryProviderInstance, OpenTelemetryStats } from './types';
 
 /** Calls `fn` safely: a throwing SDK call becomes a rejected promise instead of an exception. */
 function attempt(fn: () => Promise<unknown> | unknown): Promise<unknown> {
@@ -91,17 +49,6 @@ function registerPropagator(): void {
   propagation.setGlobalPropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
-}
-
-function normaliseConfig(raw: unknown): OpenTelemetryProviderConfig {
-  // Core hands over the configSchema's output; tolerate the raw object too (direct callers, tests).
-  if (raw && typeof raw === 'object' && 'logMirror' in raw && 'exportTimeoutMs' in raw) return raw as OpenTelemetryProviderConfig;
-  const result = parseProviderConfig(raw);
-  if (result.issues) {
-    const detail = result.issues.map((issue) => `${issue.path?.join('.') ?? 'config'}: ${issue.message}`).join('; ');
-    throw new Error(`opentelemetry telemetry: invalid plugins.telemetry.config: ${detail}`);
-  }
-  return result.value;
 }
 
 /** Builds a running provider instance. Throws (with the config key named) on unusable settings. */
