@@ -101,8 +101,12 @@ export function createSdkExporter(signal: Signal, protocol: OtlpProtocol, endpoi
   return new ProtoMetricExporter({ ...config, ...metricOptions(options) }) as Exporter<never>;
 }
 
-/** The exporter the pipeline uses: the SDK's, with gRPC retries around it (see retry.ts). */
+/** The exporter the pipeline uses: the SDK's, with gRPC retries and connections around it (see retry.ts). */
 export function createExporter<T>(signal: Signal, protocol: OtlpProtocol, endpoint: Endpoint, options: ExporterOptions): Exporter<T> {
-  const make = (): Exporter<T> => createSdkExporter(signal, protocol, endpoint, options) as unknown as Exporter<T>;
-  return protocol === 'grpc' ? new RetryingGrpcExporter<T>(make, { deadlineMs: options.timeoutMs, gate: options.gate }) : make();
+  if (protocol !== 'grpc') return createSdkExporter(signal, protocol, endpoint, options) as unknown as Exporter<T>;
+  // grpc-js shares one connection between clients of equal options: the user agent's connection
+  // number (a public option) keeps each SDK exporter on a connection of its own.
+  const make = (index: number): Exporter<T> =>
+    createSdkExporter(signal, protocol, endpoint, { ...options, userAgent: `${options.userAgent} (connection ${index + 1})` }) as unknown as Exporter<T>;
+  return new RetryingGrpcExporter<T>(make, { deadlineMs: options.timeoutMs, gate: options.gate, connections: options.maxInFlight });
 }

@@ -56,25 +56,56 @@ export interface RetryOptions {
   /** Total time for the export, retries included. */
   readonly deadlineMs: number;
   readonly gate: RetryGate;
+  /**
+   * SDK exporters (gRPC connections) to spread exports over. One HTTP/2 connection carries every
+   * export of a channel within one flow-control window, so exports in flight queue behind each
+   * other; several connections carry them side by side, as the HTTP exporter's sockets do (bench
+   * tool-call "otel-grpc delivered" vs "otel delivered"). Default 1.
+   */
+  readonly connections?: number;
+}
+
+interface Slot<T> {
+  exporter: Exporter<T>;
+  busy: number;
 }
 
 /**
  * An exporter that retries gRPC UNAVAILABLE / RESOURCE_EXHAUSTED with jittered exponential
- * backoff while time is left, and replaces the SDK exporter it wraps when the channel cannot connect.
+ * backoff while time is left, spreads exports over a few SDK exporters, and replaces one whose
+ * channel cannot connect.
  */
 export class RetryingGrpcExporter<T> extends ExporterDecorator<T> {
-  private inner: Exporter<T>;
+  private readonly slots: Slot<T>[];
 
+  /** `create(i)` makes the SDK exporter of connection `i` (distinct options give distinct connections). */
   constructor(
-    private readonly create: () => Exporter<T>,
+    private readonly create: (index: number) => Exporter<T>,
     private readonly options: RetryOptions,
   ) {
     super();
-    this.inner = create();
+    const count = Math.max(1, options.connections ?? 1);
+    this.slots = Array.from({ length: count }, (_, i) => ({ exporter: create(i), busy: 0 }));
   }
 
   protected target(): Exporter<T> {
-    return this.inner;
+    return this.slots[0]!.exporter;
+  }
+
+  /** The least busy connection. */
+  private pick(): Slot<T> {
+    let best = this.slots[0]!;
+    for (const slot of this.slots) if (slot.busy < best.busy) best = slot;
+    return best;
+  }
+
+  override forceFlush(): Promise<void> {
+    return Promise.all(this.slots.map((slot) => slot.exporter.forceFlush?.())).then(() => undefined);
+  }
+
+  override shutdown(): Promise<void> {
+    this.closed = true;
+    return Promise.all(this.slots.map((slot) => slot.exporter.shutdown())).then(() => undefined);
   }
 
   private once(exporter: Exporter<T>, items: T): Promise<ExportResult> {
@@ -89,8 +120,9 @@ export class RetryingGrpcExporter<T> extends ExporterDecorator<T> {
 
   /** A fresh exporter (a fresh channel, which connects on its next call) replaces one that could not connect. */
   private reconnect(failed: Exporter<T>): void {
-    if (this.closed || failed !== this.inner) return;
-    this.inner = this.create();
+    const index = this.slots.findIndex((slot) => slot.exporter === failed);
+    if (this.closed || index < 0) return;
+    this.slots[index]!.exporter = this.create(index);
     // Its exports in flight finish first (the SDK exporter's shutdown waits for them).
     void failed.shutdown().catch(() => undefined);
   }
@@ -100,8 +132,11 @@ export class RetryingGrpcExporter<T> extends ExporterDecorator<T> {
     void (async () => {
       let backoff = INITIAL_BACKOFF_MS;
       for (;;) {
-        const exporter = this.inner;
+        const slot = this.pick();
+        const exporter = slot.exporter;
+        slot.busy += 1;
         const result = await this.once(exporter, items);
+        slot.busy -= 1;
         const code = grpcCode(result);
         if (result.code === ExportResultCode.SUCCESS || (code !== GRPC_UNAVAILABLE && code !== GRPC_RESOURCE_EXHAUSTED)) return result;
         if (isConnectionFailure(result)) this.reconnect(exporter);
