@@ -61,7 +61,7 @@ export default tseslint.config(
         process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
         setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', performance: 'readonly', URL: 'readonly',
         fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', queueMicrotask: 'readonly', globalThis: 'readonly',
-        TextEncoder: 'readonly', TextDecoder: 'readonly', structuredClone: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly',
+        TextEncoder: 'readonly', Headers: 'readonly', Request: 'readonly', Response: 'readonly', TextDecoder: 'readonly', structuredClone: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly',
       },
     },
     rules: {

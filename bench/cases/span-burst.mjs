@@ -13,6 +13,8 @@ const SETUPS = {
   'otel-http': { label: 'OpenTelemetry provider, OTLP/HTTP, default queue (8192)', protocol: 'http', config: {} },
   'otel-grpc': { label: 'OpenTelemetry provider, OTLP/gRPC, default queue (8192)', protocol: 'grpc', config: {} },
   'otel-http-bigq': { label: 'OpenTelemetry provider, OTLP/HTTP, max_queue_size 131072', protocol: 'http', config: { max_queue_size: 131072 } },
+  // Issue 12: gRPC delivers what HTTP delivers (several exports in flight, not one).
+  'otel-grpc-bigq': { label: 'OpenTelemetry provider, OTLP/gRPC, max_queue_size 131072', protocol: 'grpc', config: { max_queue_size: 131072 } },
   naive: { label: 'naive OTel SDK by hand, OTLP/HTTP, defaults (queue 2048)', protocol: 'http' },
 };
 

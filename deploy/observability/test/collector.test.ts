@@ -1,55 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC_DEFINITIONS } from '@secure-mcp-gateway/metrics-catalog';
-import { at, isObject, mergeConfig, readYaml, type JsonObject } from './helpers.ts';
-import { collectorPrometheusName, unitAfterTransforms, type OtlpType } from './prometheus-names.ts';
-
-const SECTIONS = { receivers: 'receivers', processors: 'processors', exporters: 'exporters' } as const;
-type Section = keyof typeof SECTIONS;
+import { at, mergeConfig, readYaml, type JsonObject } from './helpers.ts';
+import { names, pipelines, referenceProblems } from './support/collector-config.ts';
+import { collectorPrometheusName, OTLP_TYPE, unitAfterTransforms } from './prometheus-names.ts';
 
 const base = readYaml('otel-collector/config.yaml');
 const tls = mergeConfig(base, readYaml('otel-collector/tls.yaml'));
-
-function pipelines(config: JsonObject): [string, JsonObject][] {
-  const p = at(config, 'service', 'pipelines');
-  if (!isObject(p)) throw new Error('service.pipelines is missing');
-  return Object.entries(p).map(([name, value]) => {
-    if (!isObject(value)) throw new Error(`service.pipelines.${name} is not a mapping`);
-    return [name, value];
-  });
-}
-
-function names(value: unknown, where: string): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new Error(`${where} is not a list of names`);
-  return value as string[];
-}
-
-/** Problems with component references: undefined ones used, defined ones never used. */
-function referenceProblems(config: JsonObject): string[] {
-  const problems: string[] = [];
-  const used: Record<Section, Set<string>> = { receivers: new Set(), processors: new Set(), exporters: new Set() };
-  for (const [pipeline, body] of pipelines(config)) {
-    if (!/^(traces|metrics|logs)(\/.+)?$/.test(pipeline)) problems.push(`pipeline "${pipeline}" has no signal type`);
-    for (const section of Object.keys(SECTIONS) as Section[]) {
-      const list = section === 'processors' ? (body[section] ?? []) : body[section];
-      for (const name of names(list, `service.pipelines.${pipeline}.${section}`)) {
-        used[section].add(name);
-        if (!isObject(config[section]) || !(name in (config[section] as JsonObject))) {
-          problems.push(`service.pipelines.${pipeline}.${section} uses "${name}", which ${section} does not define`);
-        }
-      }
-    }
-  }
-  for (const section of Object.keys(SECTIONS) as Section[]) {
-    for (const name of Object.keys((config[section] as JsonObject | undefined) ?? {})) {
-      if (!used[section].has(name)) problems.push(`${section}.${name} is defined but no pipeline uses it`);
-    }
-  }
-  const extensions = (config.extensions as JsonObject | undefined) ?? {};
-  const enabled = names(at(config, 'service', 'extensions') ?? [], 'service.extensions');
-  for (const name of enabled) if (!(name in extensions)) problems.push(`service.extensions enables "${name}", which extensions does not define`);
-  for (const name of Object.keys(extensions)) if (!enabled.includes(name)) problems.push(`extensions.${name} is defined but not enabled`);
-  return problems;
-}
 
 describe('collector pipelines', () => {
   it('use only defined receivers, processors and exporters, and every defined component is used', () => {
@@ -124,14 +80,6 @@ describe('collector pipelines', () => {
 });
 
 // ── Prometheus names ────────────────────────────────────────────────────────────────────────
-
-const OTLP_TYPE: Record<string, { type: OtlpType; monotonic: boolean }> = {
-  counter: { type: 'sum', monotonic: true },
-  upDownCounter: { type: 'sum', monotonic: false },
-  histogram: { type: 'histogram', monotonic: false },
-  observableGauge: { type: 'gauge', monotonic: false },
-  observableCounter: { type: 'sum', monotonic: true },
-};
 
 describe('collector metric names', () => {
   it('the translator model matches known collector outputs', () => {

@@ -63,3 +63,11 @@ export function unitAfterTransforms(config: JsonObject, metricName: string, unit
   return current;
 }
 
+/** The OTLP point type each catalog instrument kind produces. */
+export const OTLP_TYPE: Record<string, { type: OtlpType; monotonic: boolean }> = {
+  counter: { type: 'sum', monotonic: true },
+  upDownCounter: { type: 'sum', monotonic: false },
+  histogram: { type: 'histogram', monotonic: false },
+  observableGauge: { type: 'gauge', monotonic: false },
+  observableCounter: { type: 'sum', monotonic: true },
+};

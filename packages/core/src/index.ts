@@ -18,7 +18,19 @@ export type {
 } from './contract';
 export { LOG_LEVELS, LOG_LEVEL_SEVERITY, isLevelEnabled, parseLogLevel } from './levels';
 export type { LogLevel } from './levels';
-export type { OtlpProtocol, TelemetrySettings } from './settings';
+export type {
+  AttributeLimits,
+  BatchSettings,
+  LogExporterName,
+  MetricExporterName,
+  OtlpProtocol,
+  OtlpSignalOverrides,
+  TelemetrySettings,
+  TelemetrySignal,
+  TlsFiles,
+  TraceExporterName,
+  TracesSamplerName,
+} from './settings';
 export type { StandardSchemaV1 } from './standard-schema';
 export { CORE_VERSION } from './version';
 
@@ -29,6 +41,7 @@ export {
   loadGatewayConfig,
   parseGatewayConfig,
   resolveTelemetrySettings,
+  warnAboutVariable,
   gatewayConfigJsonSchema,
   gatewayConfigSchema,
 } from './config/index';

@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ConfigError,
+  type ConfigIssue,
   gatewayConfigJsonSchema,
   loadGatewayConfig,
   parseGatewayConfig,
@@ -71,7 +72,7 @@ describe('parseGatewayConfig', () => {
     const error = configError(() =>
       parseGatewayConfig({
         common_mcp_gateway_config: { enkrypt_log_level: 'VERBOSE', timeout_settings: { connectivity_timeout: '2' } },
-        plugins: { telemetry: { config: { url: 'http://localhost', protocol: 'http/json', sampling_ratio: 2, max_batch_size: 1.5 } } },
+        plugins: { telemetry: { config: { url: 'http://localhost', protocol: 'http/xml', sampling_ratio: 2, max_batch_size: 1.5 } } },
       }),
     );
     const paths = error.issues.map((i) => i.path);
@@ -87,7 +88,7 @@ describe('parseGatewayConfig', () => {
     );
     expect(error.message).toContain('common_mcp_gateway_config.enkrypt_log_level: unknown log level "VERBOSE" (expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL)');
     expect(error.message).toContain('plugins.telemetry.config.url: URL "http://localhost" has no port');
-    expect(error.message).toContain('plugins.telemetry.config.protocol: expected one of "grpc", "http/protobuf", got string "http/json"');
+    expect(error.message).toContain('plugins.telemetry.config.protocol: expected one of "grpc", "http/protobuf", "http/json", got string "http/xml"');
     expect(error.message.split('\n')).toHaveLength(1);
   });
 
@@ -225,25 +226,46 @@ describe('resolveTelemetrySettings', () => {
     expect(s.enabled).toBe(true);
   });
 
-  it('names each bad environment variable', () => {
-    const error = configError(() =>
-      resolveTelemetrySettings({}, {
-        env: {
-          OTEL_SDK_DISABLED: 'yes',
-          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector',
-          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-          OTEL_BSP_MAX_QUEUE_SIZE: 'many',
-          OTEL_TRACES_SAMPLER_ARG: '1.5',
-          OTEL_EXPORTER_OTLP_HEADERS: 'secret-value-without-equals',
-        },
-      }),
+  it('ignores each bad environment variable with one warning naming it; the rest applies', () => {
+    const warnings: ConfigIssue[] = [];
+    const s = resolveTelemetrySettings({}, {
+      onWarning: (issue) => warnings.push(issue),
+      env: {
+        OTEL_SDK_DISABLED: 'yes',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml',
+        OTEL_BSP_MAX_QUEUE_SIZE: 'many',
+        OTEL_TRACES_SAMPLER_ARG: '1.5',
+        OTEL_EXPORTER_OTLP_HEADERS: 'secret-value-without-equals',
+        OTEL_SERVICE_NAME: 'still-applies',
+        OTEL_BSP_SCHEDULE_DELAY: '250',
+      },
+    });
+    expect(warnings.map((i) => i.path).sort()).toEqual(
+      ['OTEL_SDK_DISABLED', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_BSP_MAX_QUEUE_SIZE', 'OTEL_TRACES_SAMPLER_ARG'].sort(),
     );
-    expect(error.source).toBe('environment');
-    expect(error.issues.map((i) => i.path)).toEqual([
-      'OTEL_SDK_DISABLED', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_BSP_MAX_QUEUE_SIZE', 'OTEL_TRACES_SAMPLER_ARG',
+    expect(warnings.find((w) => w.path === 'OTEL_SDK_DISABLED')!.message).toBe('expected true or false, got "yes"');
+    expect(JSON.stringify(warnings)).not.toContain('secret-value-without-equals');
+    // only "true" disables (OpenTelemetry spec); the good variables apply, the bad ones keep the defaults
+    expect(s).toMatchObject({ enabled: true, serviceName: 'still-applies', url: 'http://localhost:4317', samplingRatio: 1, headers: {} });
+    expect(s.batch).toMatchObject({ timeoutMs: 250, maxQueueSize: 8192 });
+    expect(s.protocol).toBeUndefined();
+  });
+
+  it('prints one stderr line per bad variable by default', () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write);
+    try {
+      resolveTelemetrySettings({}, { env: { OTEL_EXPORTER_OTLP_TIMEOUT: '10s', OTEL_SERVICE_NAME: 'x' } });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toEqual([
+      'secure-mcp-gateway telemetry WARNING: environment variable OTEL_EXPORTER_OTLP_TIMEOUT: expected an integer >= 1, got "10s"; it is ignored, the other settings apply.\n',
     ]);
-    expect(error.message).toMatch(/^Invalid telemetry environment variable: OTEL_SDK_DISABLED: expected true or false, got "yes"; /);
-    expect(error.message).not.toContain('secret-value-without-equals');
   });
 
   it('validates raw objects it is given', () => {
@@ -282,8 +304,9 @@ describe('safeUrl', () => {
     const fromFile = configError(() => parseGatewayConfig({ plugins: { telemetry: { config: { url: 'http://user:s3cr3t@collector' } } } }));
     expect(fromFile.message).toContain('URL "http://collector" has no port');
     expect(fromFile.message).not.toContain('s3cr3t');
-    const fromEnv = configError(() => resolveTelemetrySettings({}, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://user:s3cr3t@collector:21' } }));
-    expect(fromEnv.message).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
-    expect(fromEnv.message).not.toContain('s3cr3t');
+    const warnings: ConfigIssue[] = [];
+    resolveTelemetrySettings({}, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://user:s3cr3t@collector:21' }, onWarning: (w) => warnings.push(w) });
+    expect(warnings.map((w) => w.path)).toEqual(['OTEL_EXPORTER_OTLP_ENDPOINT']);
+    expect(JSON.stringify(warnings)).not.toContain('s3cr3t');
   });
 });

@@ -75,10 +75,15 @@ describe('TelemetryConfigManager bad input: one clear warning, then no-op', () =
     await expectNoopWithOneWarning(status, m, 'plugins.telemetry.config.url: URL "http://:4317" has no host');
   });
 
-  it('a bad OTEL_* variable is named', async () => {
+  it('a bad OTEL_* variable is named and ignored; telemetry stays on with the rest', async () => {
     const m = manager();
-    const status = await m.init({ provider: noopProvider, env: { OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' }, installShutdownHooks: false });
-    await expectNoopWithOneWarning(status, m, 'OTEL_EXPORTER_OTLP_COMPRESSION: expected "gzip" or "none", got "brotli"');
+    const provider = createInMemoryProvider();
+    const status = await m.init({ provider: provider.provider, env: { OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli', OTEL_SERVICE_NAME: 'from-env' }, installShutdownHooks: false });
+    expect(status.state).toBe('active');
+    expect(status.settings).toMatchObject({ compression: 'none', serviceName: 'from-env' });
+    expect(warnings()).toEqual([
+      'secure-mcp-gateway telemetry WARNING: environment variable OTEL_EXPORTER_OTLP_COMPRESSION: expected one of "gzip", "none", got "brotli"; it is ignored, the other settings apply.',
+    ]);
   });
 
   it('an unknown provider name lists what was tried and the install command', async () => {
@@ -417,9 +422,10 @@ describe('credentials in the endpoint URL', () => {
       expect(status.state).toBe('noop');
       expect(status.reason).toContain('plugins.telemetry.config.url');
       expect(status.reason).not.toContain(SECRET);
+      // From the environment: ignored with a warning naming the variable, telemetry stays on.
       const env = await manager().init({ provider: noopProvider, env: { OTEL_EXPORTER_OTLP_ENDPOINT: url }, installShutdownHooks: false });
-      expect(env.reason).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
-      expect(env.reason).not.toContain(SECRET);
+      expect(env.state).toBe('active');
+      expect(warnings().at(-1)).toContain('environment variable OTEL_EXPORTER_OTLP_ENDPOINT');
     }
     expect(warnings()).toHaveLength(bad.length * 2);
     expect(stderrText()).not.toContain(SECRET);

@@ -1,3 +1,12 @@
+import {
+  MCP_CLIENT_OPERATION_DURATION,
+  MCP_CLIENT_SESSION_DURATION,
+  MCP_DURATION_BUCKETS as SEMCONV_MCP_DURATION_BUCKETS,
+  MCP_SERVER_OPERATION_DURATION,
+  MCP_SERVER_SESSION_DURATION,
+} from '@secure-mcp-gateway/instrumentation-mcp/semconv';
+import type { McpMetricDefinition } from '@secure-mcp-gateway/instrumentation-mcp/semconv';
+
 /**
  * The one table of every gateway instrument. Recorders, dashboards, alert rules and
  * docs/metrics.md are all derived from it; change an instrument here and regenerate
@@ -7,8 +16,12 @@
 /** How an instrument is created through the OpenTelemetry API. */
 export type InstrumentKind = 'counter' | 'upDownCounter' | 'histogram' | 'observableGauge' | 'observableCounter';
 
-/** Who records an instrument: the gateway (through `createGatewayMetrics`) or a telemetry provider. */
-export type MetricRecordedIn = 'gateway' | 'provider';
+/**
+ * Who records an instrument: the gateway (through `createGatewayMetrics`), a telemetry provider,
+ * or `@secure-mcp-gateway/instrumentation-mcp` (the MCP semantic-convention histograms it records
+ * on every instrumented server and client).
+ */
+export type MetricRecordedIn = 'gateway' | 'provider' | 'instrumentation';
 
 /** One row of the catalog. */
 export interface MetricDefinition {
@@ -56,10 +69,15 @@ export const GATEWAY_DURATION_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ] as const;
 
-/** Bucket boundaries (seconds) the MCP semantic conventions advise for operation durations. */
-export const MCP_DURATION_BUCKETS = [
-  0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
-] as const;
+/**
+ * Bucket boundaries (seconds) the MCP semantic conventions advise for the four `mcp.*` histograms.
+ * Those rows take name, unit, buckets and attribute keys from instrumentation-mcp's semconv table
+ * (bundled into this package at build time: one definition, no runtime dependency).
+ */
+export const MCP_DURATION_BUCKETS = SEMCONV_MCP_DURATION_BUCKETS;
+
+/** The semconv fields of an `mcp.*` row (name, kind, unit, description, buckets, attribute keys). */
+const mcpRow = <D extends McpMetricDefinition>(d: D) => ({ name: d.name, kind: d.kind, unit: d.unit, description: d.description, buckets: d.buckets, attributes: d.attributes });
 
 const TIMEOUT_OPERATION = 'operation = tool_call | discovery | guardrail';
 
@@ -517,15 +535,10 @@ export const METRIC_DEFINITIONS = [
     dashboards: ['Telemetry dropped (by signal and reason)'],
     alerts: ['EnkryptTelemetryDropping'],
   },
-  // ── MCP semantic conventions ──────────────────────────────────────────────
+  // ── MCP semantic conventions (fields from @secure-mcp-gateway/instrumentation-mcp/semconv) ──
   {
     key: 'mcpServerOperationDuration',
-    name: 'mcp.server.operation.duration',
-    kind: 'histogram',
-    unit: 's',
-    description: 'MCP request duration as seen by the gateway acting as an MCP server (OpenTelemetry MCP semantic conventions).',
-    attributes: ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport'],
-    buckets: MCP_DURATION_BUCKETS,
+    ...mcpRow(MCP_SERVER_OPERATION_DURATION),
     prometheusName: 'mcp_server_operation_duration',
     recordedIn: 'gateway',
     recordedBy: 'Gateway MCP server side, once per request it answers (tools/call, tools/list, …).',
@@ -534,16 +547,29 @@ export const METRIC_DEFINITIONS = [
   },
   {
     key: 'mcpClientOperationDuration',
-    name: 'mcp.client.operation.duration',
-    kind: 'histogram',
-    unit: 's',
-    description: 'MCP request duration as seen by the gateway acting as an MCP client of an upstream server (OpenTelemetry MCP semantic conventions).',
-    attributes: ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport'],
-    buckets: MCP_DURATION_BUCKETS,
+    ...mcpRow(MCP_CLIENT_OPERATION_DURATION),
     prometheusName: 'mcp_client_operation_duration',
     recordedIn: 'gateway',
     recordedBy: 'Gateway upstream MCP client, once per request it sends to an upstream server.',
     dashboards: ['MCP operation latency (p95)'],
+    alerts: [],
+  },
+  {
+    key: 'mcpServerSessionDuration',
+    ...mcpRow(MCP_SERVER_SESSION_DURATION),
+    prometheusName: 'mcp_server_session_duration',
+    recordedIn: 'instrumentation',
+    recordedBy: 'instrumentation-mcp on an instrumented MCP server, when a session (stdio connection, or Streamable HTTP session with an id) closes; error.type = connection_closed when requests were still in flight.',
+    dashboards: [],
+    alerts: [],
+  },
+  {
+    key: 'mcpClientSessionDuration',
+    ...mcpRow(MCP_CLIENT_SESSION_DURATION),
+    prometheusName: 'mcp_client_session_duration',
+    recordedIn: 'instrumentation',
+    recordedBy: 'instrumentation-mcp on an instrumented MCP client (the gateway toward each upstream), when the session closes; error.type = connection_closed when requests were still in flight.',
+    dashboards: [],
     alerts: [],
   },
 ] as const satisfies readonly MetricDefinition[];

@@ -75,8 +75,11 @@ const AGREED: [key: string, name: string, kind: string, attributes: string[]][] 
   ['timeoutActiveOperations', 'enkrypt_timeout_active_operations', 'upDownCounter', ['operation']],
   // Not in RULES.md: the OpenTelemetry provider's self-monitoring counter, catalogued so dashboards and alerts can use it.
   ['telemetryDropped', 'enkrypt_telemetry_dropped_total', 'observableCounter', ['signal', 'reason']],
-  ['mcpServerOperationDuration', 'mcp.server.operation.duration', 'histogram', ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport']],
-  ['mcpClientOperationDuration', 'mcp.client.operation.duration', 'histogram', ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport']],
+  // The MCP semantic-convention histograms, with the conventions' attribute keys (instrumentation-mcp/semconv).
+  ['mcpServerOperationDuration', 'mcp.server.operation.duration', 'histogram', ['mcp.method.name', 'error.type', 'gen_ai.tool.name', 'gen_ai.prompt.name', 'rpc.response.status_code', 'gen_ai.operation.name', 'mcp.protocol.version', 'jsonrpc.protocol.version', 'network.transport', 'network.protocol.name', 'network.protocol.version']],
+  ['mcpClientOperationDuration', 'mcp.client.operation.duration', 'histogram', ['mcp.method.name', 'error.type', 'gen_ai.tool.name', 'gen_ai.prompt.name', 'rpc.response.status_code', 'gen_ai.operation.name', 'mcp.protocol.version', 'jsonrpc.protocol.version', 'network.transport', 'network.protocol.name', 'network.protocol.version', 'server.address', 'server.port']],
+  ['mcpServerSessionDuration', 'mcp.server.session.duration', 'histogram', ['error.type', 'mcp.protocol.version', 'jsonrpc.protocol.version', 'network.transport', 'network.protocol.name', 'network.protocol.version']],
+  ['mcpClientSessionDuration', 'mcp.client.session.duration', 'histogram', ['error.type', 'mcp.protocol.version', 'jsonrpc.protocol.version', 'network.transport', 'network.protocol.name', 'network.protocol.version', 'server.address', 'server.port']],
 ];
 
 describe('the catalog table', () => {
@@ -101,9 +104,15 @@ describe('the catalog table', () => {
     }
   });
 
-  it('holds nothing but the design names, the two MCP semantic-convention histograms and the provider self-monitoring counter', () => {
+  it('holds nothing but the design names, the four MCP semantic-convention histograms and the provider self-monitoring counter', () => {
     const extra = METRIC_DEFINITIONS.map((d) => d.name).filter((n) => !designNames.includes(n));
-    expect(extra.sort()).toEqual(['enkrypt_telemetry_dropped_total', 'mcp.client.operation.duration', 'mcp.server.operation.duration']);
+    expect(extra.sort()).toEqual([
+      'enkrypt_telemetry_dropped_total',
+      'mcp.client.operation.duration',
+      'mcp.client.session.duration',
+      'mcp.server.operation.duration',
+      'mcp.server.session.duration',
+    ]);
   });
 
   it('matches the agreed recorder keys, names, kinds and attribute keys', () => {
@@ -175,10 +184,11 @@ describe('the catalog table', () => {
     expect(getMetricDefinition('timeoutEscalationFail').recordedBy).toMatch(/counted as timed out, not cancelled/);
   });
 
-  it("marks who records each row: the provider's self-monitoring counter, the gateway everything else", () => {
+  it("marks who records each row: the provider's self-monitoring counter, instrumentation-mcp the session durations, the gateway everything else", () => {
+    const notGateway: Record<string, string> = { telemetryDropped: 'provider', mcpServerSessionDuration: 'instrumentation', mcpClientSessionDuration: 'instrumentation' };
     for (const d of METRIC_DEFINITIONS) {
-      expect(d.recordedIn, d.name).toBe(d.key === 'telemetryDropped' ? 'provider' : 'gateway');
+      expect(d.recordedIn, d.name).toBe(notGateway[d.key] ?? 'gateway');
     }
-    expect(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key)).toEqual(METRIC_DEFINITIONS.map((d) => d.key).filter((k) => k !== 'telemetryDropped'));
+    expect(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key)).toEqual(METRIC_DEFINITIONS.map((d) => d.key).filter((k) => !(k in notGateway)));
   });
 });

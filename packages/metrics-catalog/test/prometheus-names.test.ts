@@ -17,6 +17,14 @@ beforeAll(async () => {
   const m = metrics as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>;
   for (const def of METRIC_DEFINITIONS) {
     const attrs = Object.fromEntries(def.attributes.map((k) => [k, `v_${k}`]));
+    if (def.recordedIn === 'instrumentation') {
+      // Registered the way instrumentation-mcp does it (its own meter, same name, unit and description).
+      provider
+        .getMeter('instrumentation-mcp')
+        .createHistogram(def.name, { unit: def.unit, description: def.description, advice: { explicitBucketBoundaries: [...def.buckets] } })
+        .record(0.2, attrs);
+      continue;
+    }
     if (def.recordedIn === 'provider') {
       // Registered the way the provider does it (its own meter, same name, unit and description).
       provider

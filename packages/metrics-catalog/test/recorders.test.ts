@@ -58,12 +58,14 @@ describe('createGatewayMetrics', () => {
     }
   });
 
-  it('leaves provider-recorded rows to the provider: no second, empty instrument of that name', async () => {
+  it('leaves provider- and instrumentation-recorded rows to them: no second, empty instrument of that name', async () => {
     const providerRows = METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'provider');
     expect(providerRows.map((d) => d.key)).toEqual(['telemetryDropped']);
+    const instrumentationRows = METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'instrumentation');
+    expect(instrumentationRows.map((d) => d.key)).toEqual(['mcpServerSessionDuration', 'mcpClientSessionDuration']);
     // GATEWAY_METRIC_DEFINITIONS is exactly the rest, in table order.
     expect(GATEWAY_METRIC_DEFINITIONS).toEqual(METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'gateway'));
-    expect(GATEWAY_METRIC_DEFINITIONS.length + providerRows.length).toBe(METRIC_DEFINITIONS.length);
+    expect(GATEWAY_METRIC_DEFINITIONS.length + providerRows.length + instrumentationRows.length).toBe(METRIC_DEFINITIONS.length);
 
     const { metrics, collect } = setup();
     expect(Object.keys(metrics).sort()).toEqual(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key).sort());
@@ -77,7 +79,7 @@ describe('createGatewayMetrics', () => {
       else r.add!(1);
     }
     const names = (await collect()).map((d) => d.descriptor.name);
-    for (const def of providerRows) expect(names, def.name).not.toContain(def.name);
+    for (const def of [...providerRows, ...instrumentationRows]) expect(names, def.name).not.toContain(def.name);
   });
 
   it('passes the catalog bucket boundaries to histograms as advice', async () => {

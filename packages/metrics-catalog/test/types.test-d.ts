@@ -59,8 +59,11 @@ describe('attribute allow-lists at compile time', () => {
     expectTypeOf<AllowedAttributeKey<'activeUsers'>>().toEqualTypeOf<never>();
     expectTypeOf<AllowedAttributeKey<'telemetryDropped'>>().toEqualTypeOf<'signal' | 'reason'>();
     expectTypeOf<AllowedAttributeKey<'timeoutOperationDuration'>>().toEqualTypeOf<'operation' | 'outcome'>();
+    // The conventions' attribute keys, from instrumentation-mcp's semconv table.
     expectTypeOf<AllowedAttributeKey<'mcpClientOperationDuration'>>().toEqualTypeOf<
-      'mcp.method.name' | 'gen_ai.tool.name' | 'error.type' | 'network.transport'
+      | 'mcp.method.name' | 'error.type' | 'gen_ai.tool.name' | 'gen_ai.prompt.name' | 'rpc.response.status_code'
+      | 'gen_ai.operation.name' | 'mcp.protocol.version' | 'jsonrpc.protocol.version'
+      | 'network.transport' | 'network.protocol.name' | 'network.protocol.version' | 'server.address' | 'server.port'
     >();
     expectTypeOf<MetricAttributes<'toolCalls'>>().toEqualTypeOf<{
       readonly server?: string | number | boolean;
@@ -80,11 +83,12 @@ describe('attribute allow-lists at compile time', () => {
       | 'timeoutOperationDuration' | 'timeoutActiveOperations'
       | 'telemetryDropped'
       | 'mcpServerOperationDuration' | 'mcpClientOperationDuration'
+      | 'mcpServerSessionDuration' | 'mcpClientSessionDuration'
     >();
   });
 
-  it('gives createGatewayMetrics only the gateway-recorded keys (the provider records telemetryDropped)', () => {
-    expectTypeOf<GatewayRecorderKey>().toEqualTypeOf<Exclude<GatewayMetricKey, 'telemetryDropped'>>();
+  it('gives createGatewayMetrics only the gateway-recorded keys (the provider records telemetryDropped, instrumentation-mcp the session durations)', () => {
+    expectTypeOf<GatewayRecorderKey>().toEqualTypeOf<Exclude<GatewayMetricKey, 'telemetryDropped' | 'mcpServerSessionDuration' | 'mcpClientSessionDuration'>>();
     expectTypeOf<keyof GatewayMetrics>().toEqualTypeOf<GatewayRecorderKey>();
     expectTypeOf<(typeof GATEWAY_METRIC_DEFINITIONS)[number]['recordedIn']>().toEqualTypeOf<'gateway'>();
     expectTypeOf<(typeof GATEWAY_METRIC_DEFINITIONS)[number]['key']>().toEqualTypeOf<GatewayRecorderKey>();

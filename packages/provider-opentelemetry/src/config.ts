@@ -22,8 +22,9 @@ export interface OpenTelemetryProviderConfig {
   metricCardinalityLimit: number;
   /**
    * Deadline of one OTLP export, retries included (default 10000 ms: room for the backoff retries of a
-   * 429/503, whose first comes after about 1 s; `timeout_ms` is the batch interval). `OTEL_BSP_EXPORT_TIMEOUT`,
-   * else `OTEL_EXPORTER_OTLP_TIMEOUT`, overrides it (see `resolveExportTimeoutMs`).
+   * 429/503, whose first comes after about 1 s; `timeout_ms` is the batch interval).
+   * `OTEL_EXPORTER_OTLP_(<SIGNAL>_)TIMEOUT` overrides it for the exporter, `OTEL_BSP_EXPORT_TIMEOUT` /
+   * `OTEL_BLRP_EXPORT_TIMEOUT` for the span / log batch (core resolves them into the settings).
    */
   exportTimeoutMs: number;
   /** Deadline of `shutdown()` and `forceFlush()` (default 5000 ms). */
@@ -99,24 +100,13 @@ export const configSchema: StandardSchemaV1<unknown, OpenTelemetryProviderConfig
   },
 };
 
-/** The variables that set the export deadline, most specific first. */
-export const EXPORT_TIMEOUT_ENV = ['OTEL_BSP_EXPORT_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'] as const;
-
-/**
- * The export deadline in ms. As core does for every `OTEL_*` variable (resolveTelemetrySettings),
- * the environment overrides the file: `OTEL_BSP_EXPORT_TIMEOUT`, then `OTEL_EXPORTER_OTLP_TIMEOUT`,
- * then `export_timeout_ms` (`configured`). Empty values count as unset (OpenTelemetry spec).
- * Throws naming the variable when a set one is not a positive integer.
- */
-export function resolveExportTimeoutMs(configured: number, env: Readonly<Record<string, string | undefined>>): number {
-  for (const name of EXPORT_TIMEOUT_ENV) {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`opentelemetry telemetry: environment variable ${name} must be an integer >= 1 (milliseconds), got ${JSON.stringify(raw)}`);
-    }
-    return value;
+/** The provider's config from core (the configSchema's output) or a raw object (direct callers, tests). */
+export function normaliseConfig(raw: unknown): OpenTelemetryProviderConfig {
+  if (raw && typeof raw === 'object' && 'logMirror' in raw && 'exportTimeoutMs' in raw) return raw as OpenTelemetryProviderConfig;
+  const result = parseProviderConfig(raw);
+  if (result.issues) {
+    const detail = result.issues.map((issue) => `${issue.path?.join('.') ?? 'config'}: ${issue.message}`).join('; ');
+    throw new Error(`opentelemetry telemetry: invalid plugins.telemetry.config: ${detail}`);
   }
-  return configured;
+  return result.value;
 }

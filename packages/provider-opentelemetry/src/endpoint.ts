@@ -1,26 +1,40 @@
-// Where and how to export: protocol, per-signal URLs, TLS material, and the reachability check.
+// Where and how each signal is exported: protocol, URL, TLS material, headers. Per-signal
+// variables (OTEL_EXPORTER_OTLP_<SIGNAL>_*) over the general settings, which core has already
+// resolved (general variable > config file > default).
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import * as net from 'node:net';
-import * as tls from 'node:tls';
 import { isAbsolute, resolve } from 'node:path';
-import type { ConnectivityResult, OtlpProtocol, TelemetrySettings } from '@secure-mcp-gateway/telemetry-core';
+import type { OtlpProtocol, TelemetrySettings, TelemetrySignal } from '@secure-mcp-gateway/telemetry-core';
 
-export type Signal = 'traces' | 'metrics' | 'logs';
+export type Signal = TelemetrySignal;
+export const SIGNALS: readonly Signal[] = ['traces', 'metrics', 'logs'];
+
+/** The config keys (or variables) an endpoint's values came from: messages name the one to change. */
+export interface EndpointKeys {
+  readonly url: string;
+  readonly protocol: string;
+  readonly insecure: string;
+}
 
 export interface Endpoint {
-  protocol: OtlpProtocol;
+  readonly signal: Signal;
+  /** Undefined: not given and not implied by the URL (neither 4317 nor 4318 nor a path): probed both ways. */
+  readonly protocol: OtlpProtocol | undefined;
   /** TLS on the wire. */
-  secure: boolean;
-  host: string;
-  port: number;
-  /** The endpoint as users wrote it, credentials stripped (safe to print). */
-  display: string;
-  /** gRPC: `host:port` URL for the exporter. HTTP: the base URL (signals append `/v1/<signal>`). */
-  baseUrl: string;
-  signalUrl(signal: Signal): string;
-  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  readonly secure: boolean;
+  readonly host: string;
+  readonly port: number;
+  /** The endpoint as configured, credentials stripped (safe to print). */
+  readonly display: string;
+  /** The OTLP/HTTP URL of a signal (a per-signal endpoint is used as it is). */
+  signalUrl(signal?: Signal): string;
+  /** `http(s)://host:port`, what the OTLP/gRPC exporters take. */
+  readonly grpcUrl: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly compression: 'gzip' | 'none';
+  /** OTEL_EXPORTER_OTLP_(<SIGNAL>_)TIMEOUT; undefined: export_timeout_ms. */
+  readonly timeoutMs: number | undefined;
+  readonly tls: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
+  readonly keys: EndpointKeys;
 }
 
 const SIGNAL_SUFFIX = /\/v1\/(traces|metrics|logs)\/?$/;
@@ -39,38 +53,51 @@ function readTlsFile(kind: string, path: string | undefined, configDir: string):
   }
 }
 
-/** Resolves settings into an endpoint. Throws an Error naming the config key on bad input. */
-export function resolveEndpoint(settings: TelemetrySettings, configDir: string): Endpoint {
+/** No protocol given: 4317 means gRPC, 4318 or a path means OTLP/HTTP; anything else is probed. */
+export function inferProtocol(url: URL): OtlpProtocol | undefined {
+  if (url.port === '4317') return 'grpc';
+  if (url.port === '4318') return 'http/protobuf';
+  return url.pathname.replace(/\/+$/, '') !== '' ? 'http/protobuf' : undefined;
+}
+
+/** Resolves the endpoint of one signal. Throws an Error naming the key on bad input. */
+export function resolveEndpoint(settings: TelemetrySettings, configDir: string, signal: Signal = 'traces'): Endpoint {
+  const own = settings.otlpSignals?.[signal] ?? {};
+  const upper = signal.toUpperCase();
+  const sources = settings.sources ?? { url: 'plugins.telemetry.config.url', protocol: 'plugins.telemetry.config.protocol', insecure: 'plugins.telemetry.config.insecure' };
+  const keys: EndpointKeys = {
+    url: own.url !== undefined ? `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT` : sources.url,
+    protocol: own.protocol !== undefined ? `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL` : sources.protocol,
+    insecure: own.insecure !== undefined ? `OTEL_EXPORTER_OTLP_${upper}_INSECURE` : sources.insecure,
+  };
+  const raw = own.url ?? settings.url;
   let url: URL;
   try {
-    url = new URL(settings.url);
+    url = new URL(raw);
   } catch {
     throw new Error(
-      `opentelemetry telemetry: plugins.telemetry.config.url ${JSON.stringify(settings.url)} is not a URL; ` +
+      `opentelemetry telemetry: ${keys.url} ${JSON.stringify(raw)} is not a URL; ` +
         'use e.g. http://localhost:4317 (gRPC) or http://localhost:4318 (HTTP/protobuf)',
     );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'grpc:' && url.protocol !== 'grpcs:') {
-    throw new Error(
-      `opentelemetry telemetry: plugins.telemetry.config.url must start with http:// or https://, got ${url.protocol}//`,
-    );
+  if (!['http:', 'https:', 'grpc:', 'grpcs:'].includes(url.protocol)) {
+    throw new Error(`opentelemetry telemetry: ${keys.url} must start with http:// or https://, got ${url.protocol}//`);
   }
-  const path = url.pathname.replace(/\/+$/, '');
-  // No protocol given: port 4318 or a path means OTLP/HTTP (the collector's conventions), else gRPC.
-  const protocol: OtlpProtocol = settings.protocol ?? (url.port === '4318' || path !== '' ? 'http/protobuf' : 'grpc');
+  const protocol = own.protocol ?? settings.protocol ?? inferProtocol(url);
   // `insecure: false` asks for TLS even on an http:// URL; an https:// URL is TLS whatever `insecure` says.
-  const secure = !settings.insecure || url.protocol === 'https:' || url.protocol === 'grpcs:';
-  const defaultPort = protocol === 'grpc' ? 4317 : secure ? 443 : 80;
-  const port = url.port ? Number(url.port) : defaultPort;
+  const insecure = own.insecure ?? settings.insecure;
+  const secure = !insecure || url.protocol === 'https:' || url.protocol === 'grpcs:';
+  const port = url.port ? Number(url.port) : secure ? 443 : protocol === 'grpc' || protocol === undefined ? 4317 : 80;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const scheme = secure ? 'https' : 'http';
-  const hostPort = url.port || protocol === 'grpc' ? `${url.hostname}:${port}` : url.hostname;
+  const hostPort = `${url.hostname}:${port}`;
   const display = `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
 
+  const tlsPaths = { ...settings.tls, ...Object.fromEntries(Object.entries(own.tls ?? {}).filter(([, v]) => v !== undefined)) };
   const tlsFiles = {
-    ca: readTlsFile('ca', settings.tls.ca, configDir),
-    cert: readTlsFile('cert', settings.tls.cert, configDir),
-    key: readTlsFile('key', settings.tls.key, configDir),
+    ca: readTlsFile('ca', tlsPaths.ca, configDir),
+    cert: readTlsFile('cert', tlsPaths.cert, configDir),
+    key: readTlsFile('key', tlsPaths.key, configDir),
   };
   if (Boolean(tlsFiles.cert) !== Boolean(tlsFiles.key)) {
     throw new Error(
@@ -80,149 +107,33 @@ export function resolveEndpoint(settings: TelemetrySettings, configDir: string):
   }
   if (!secure && (tlsFiles.ca || tlsFiles.cert)) {
     throw new Error(
-      'opentelemetry telemetry: ca/cert/key are set but the connection is insecure; set ' +
-        'plugins.telemetry.config.insecure to false (or use an https:// url) to use TLS',
+      `opentelemetry telemetry: ca/cert/key are set but the connection is insecure; set ${keys.insecure} to false ` +
+        '(or use an https:// url) to use TLS',
     );
   }
-  const tlsMaterial: Endpoint['tls'] = {};
-  if (tlsFiles.ca) tlsMaterial.ca = tlsFiles.ca;
-  if (tlsFiles.cert) tlsMaterial.cert = tlsFiles.cert;
-  if (tlsFiles.key) tlsMaterial.key = tlsFiles.key;
+  const tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  if (tlsFiles.ca) tls.ca = tlsFiles.ca;
+  if (tlsFiles.cert) tls.cert = tlsFiles.cert;
+  if (tlsFiles.key) tls.key = tlsFiles.key;
 
-  const basePath = path.replace(SIGNAL_SUFFIX, '');
-  const baseUrl = protocol === 'grpc' ? `${scheme}://${hostPort}` : `${scheme}://${hostPort}${basePath}`;
+  // The file's url and OTEL_EXPORTER_OTLP_ENDPOINT are base URLs (a /v1/<signal> suffix is
+  // dropped); a per-signal endpoint is the exact URL of its signal (OTLP specification).
+  const basePath = url.pathname.replace(/\/+$/, '').replace(SIGNAL_SUFFIX, '');
+  const origin = url.port ? `${scheme}://${hostPort}` : `${scheme}://${url.hostname}`;
+  const exact = own.url !== undefined ? `${scheme}://${url.host}${url.pathname}${url.search}` : undefined;
   return {
+    signal,
     protocol,
     secure,
     host,
     port,
     display,
-    baseUrl,
-    signalUrl: (signal) => (protocol === 'grpc' ? baseUrl : `${baseUrl}/v1/${signal}`),
-    tls: tlsMaterial,
+    signalUrl: (which = signal) => (exact && which === signal ? exact : `${origin}${basePath}/v1/${which}`),
+    grpcUrl: `${scheme}://${hostPort}`,
+    headers: { ...settings.headers, ...(own.headers ?? {}) },
+    compression: own.compression ?? settings.compression,
+    timeoutMs: own.timeoutMs ?? settings.exportTimeoutMs,
+    tls,
+    keys,
   };
-}
-
-/** HTTP/2 client connection preface plus an empty SETTINGS frame: a gRPC server answers with its SETTINGS. */
-const HTTP2_PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
-
-const HINT_PLAIN =
-  'Start an OpenTelemetry Collector listening there, or set plugins.telemetry.config.url to where one listens ' +
-  '(OTLP/gRPC usually on port 4317, OTLP/HTTP on 4318); set "enabled": false to turn telemetry off.';
-
-function describeError(error: NodeJS.ErrnoException): string {
-  if (error.code === 'ECONNREFUSED') return 'connection refused';
-  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return 'host not found';
-  if (error.code === 'ETIMEDOUT') return 'timed out';
-  // OpenSSL messages carry a long prefix; keep the reason ("tlsv13 alert certificate required").
-  const ssl = /SSL routines:[^:]*:([^:]+)/.exec(error.message);
-  if (ssl?.[1]) return ssl[1].trim();
-  return error.code && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message;
-}
-
-function tlsHint(message: string): string {
-  if (/certificate required|handshake failure|bad certificate|alert|closed the connection|ECONNRESET|socket hang up/i.test(message)) {
-    return 'The collector refused the TLS handshake: if it requires client certificates (mTLS), set plugins.telemetry.config.cert and key.';
-  }
-  if (/self[- ]signed|unable to (get|verify)|certificate|CERT_|altnames/i.test(message)) {
-    return "The server certificate is not trusted: set plugins.telemetry.config.ca to the collector's CA file, or check the url's host name matches the certificate.";
-  }
-  return 'Check the collector speaks TLS on that port, or set plugins.telemetry.config.insecure to true for a plain connection.';
-}
-
-/**
- * Can the endpoint be reached within `timeoutMs`? gRPC: a TCP connect (plus a TLS handshake
- * when secure). HTTP: a GET of the traces path (no body, no side effects); any HTTP answer, even 404/405,
- * means reachable.
- */
-export function checkEndpoint(endpoint: Endpoint, timeoutMs: number): Promise<ConnectivityResult> {
-  const target = `${endpoint.host}:${endpoint.port}`;
-  const label = endpoint.protocol === 'grpc' ? 'OTLP/gRPC' : 'OTLP/HTTP';
-  return new Promise<ConnectivityResult>((done) => {
-    let settled = false;
-    const finish = (result: ConnectivityResult, cleanup?: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      cleanup?.();
-      done(result);
-    };
-    const timer = setTimeout(() => {
-      finish({
-        ok: false,
-        detail: `${label} endpoint ${endpoint.display} did not answer within ${timeoutMs} ms`,
-        hint: HINT_PLAIN,
-      }, abort);
-    }, Math.max(1, timeoutMs));
-    timer.unref?.();
-    let abort: (() => void) | undefined;
-
-    const fail = (error: NodeJS.ErrnoException, tlsStage: boolean): void => {
-      const what = describeError(error);
-      finish({
-        ok: false,
-        detail: `${tlsStage ? 'TLS handshake with' : 'cannot reach'} ${label} endpoint ${endpoint.display} (${target}): ${what}`,
-        hint: tlsStage ? tlsHint(`${error.code ?? ''} ${error.message}`) : HINT_PLAIN,
-      }, abort);
-    };
-
-    if (endpoint.protocol === 'grpc') {
-      if (!endpoint.secure) {
-        const socket = net.connect({ host: endpoint.host, port: endpoint.port });
-        abort = () => socket.destroy();
-        socket.once('connect', () => finish({ ok: true, detail: `TCP connect to ${target} succeeded` }, abort));
-        socket.once('error', (error) => fail(error, false));
-        return;
-      }
-      let connected = false;
-      const socket = tls.connect({
-        host: endpoint.host,
-        port: endpoint.port,
-        ...(net.isIP(endpoint.host) ? {} : { servername: endpoint.host }),
-        ...(endpoint.tls.ca ? { ca: endpoint.tls.ca } : {}),
-        ...(endpoint.tls.cert ? { cert: endpoint.tls.cert, key: endpoint.tls.key } : {}),
-        ALPNProtocols: ['h2'],
-      });
-      abort = () => socket.destroy();
-      socket.once('connect', () => {
-        connected = true;
-      });
-      // With TLS 1.3 a server that wants a client certificate rejects it only after the client's
-      // handshake completes, so speak first (the HTTP/2 preface) and wait for the server's answer.
-      socket.once('secureConnect', () => {
-        socket.write(HTTP2_PREFACE);
-        socket.once('data', () => finish({ ok: true, detail: `TLS connect to ${target} succeeded` }, abort));
-      });
-      socket.once('close', () =>
-        fail(Object.assign(new Error('the server closed the connection during the TLS handshake'), { code: 'ECONNRESET' }), true),
-      );
-      socket.once('error', (error) => fail(error, connected));
-      return;
-    }
-
-    const url = new URL(endpoint.signalUrl('traces'));
-    const request = (endpoint.secure ? https : http).request(url, {
-      method: 'GET',
-      agent: false,
-      ...(endpoint.secure
-        ? {
-            ...(endpoint.tls.ca ? { ca: endpoint.tls.ca } : {}),
-            ...(endpoint.tls.cert ? { cert: endpoint.tls.cert, key: endpoint.tls.key } : {}),
-          }
-        : {}),
-    });
-    let tlsStage = false;
-    abort = () => request.destroy();
-    request.once('socket', (socket) => {
-      socket.once('connect', () => {
-        tlsStage = endpoint.secure;
-      });
-    });
-    request.once('response', (response) => {
-      response.resume();
-      finish({ ok: true, detail: `HTTP GET ${url.origin}${url.pathname} answered ${response.statusCode}` }, abort);
-    });
-    request.once('error', (error) => fail(error, tlsStage));
-    request.end();
-  });
 }

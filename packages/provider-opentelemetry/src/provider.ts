@@ -1,49 +1,29 @@
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { credentials as grpcCredentials, Metadata } from '@grpc/grpc-js';
-import { TraceFlags, type Meter, type Tracer } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import {
-  AggregationTemporality,
-  AggregationType,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type AggregationOption,
-  type CollectionResult,
-  type MetricReader,
-  type PushMetricExporter,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
-import {
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type ReadableSpan,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import {
-  type ConnectivityResult,
-  type LogRecord,
-  type ProviderContext,
-  type ProviderInstance,
-  type ProviderStats,
-  type TelemetryLogger,
-} from '@secure-mcp-gateway/telemetry-core';
-import { parseProviderConfig, resolveExportTimeoutMs, type OpenTelemetryProviderConfig } from './config';
-import { checkEndpoint, resolveEndpoint, type Endpoint, type Signal } from './endpoint';
-import { BatchQueue, exportBatch, RetryGate, type BatchExporter } from './export';
-import { GRPC_PATHS, GrpcOtlpExporter } from './grpc';
-import { createLineSink, createLogger, toExportable, writeRecord, type LineSink, type LogPipeline, type PendingLog } from './logger';
+// The OpenTelemetry provider: the SDK's tracer, logger and meter providers with its OTLP
+// exporters, assembled through their public interfaces. What the project adds is a decorator or an
+// implementation of those interfaces (processor.ts, retry.ts, protocol-choice.ts, log-emitter.ts,
+// metrics.ts, readers.ts), each saying which bench row justifies it.
+import type { Server } from 'node:http';
+import type { Meter } from '@opentelemetry/api';
+import { ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ConnectivityResult, ProviderContext } from '@secure-mcp-gateway/telemetry-core';
+import { Accounting } from './accounting';
+import { normaliseConfig, type OpenTelemetryProviderConfig } from './config';
+import { resolveEndpoint, SIGNALS, type Endpoint, type Signal } from './endpoint';
+import type { ExporterOptions } from './exporters';
 import { PooledIdGenerator } from './ids';
+import { DeferredLogEmitter } from './log-emitter';
+import { createLogger, writeRecord, type LogPipeline } from './logger';
 import { MetricAggregator } from './metrics';
+import { createLineSink, type LineSink } from './mirror';
+import { CountingLogRecordProcessor, CountingSpanProcessor, ExportQueue, MAX_EXPORTS_IN_FLIGHT, within } from './processor';
+import { ChosenProtocolExporter, ProtocolChoice } from './protocol-choice';
+import { closeServer, CountingMetricExporter, DrainingPeriodicReader, DrainingPrometheusExporter, servePrometheus } from './readers';
 import { buildResource } from './resource';
+import { RetryGate } from './retry';
+import { createSampler } from './sampler';
+import type { OpenTelemetryProviderInstance, OpenTelemetryStats } from './types';
 import { peerDependencies, version } from '../package.json';
 
 export const PACKAGE_NAME = '@secure-mcp-gateway/telemetry-provider-opentelemetry';
@@ -51,67 +31,7 @@ export const PACKAGE_NAME = '@secure-mcp-gateway/telemetry-provider-opentelemetr
 export const PACKAGE_VERSION: string = version;
 /** The core range follows the peer dependency, so a core release cannot leave it stale. */
 export const CORE_RANGE: string = peerDependencies['@secure-mcp-gateway/telemetry-core'];
-
-/** Counters of the provider's own work, from `stats()`. */
-export interface OpenTelemetryStats extends ProviderStats {
-  /** Spans dropped because the queue was full or the provider shut down before they were sent. */
-  readonly droppedSpans: number;
-  readonly droppedLogRecords: number;
-  /** Export calls that failed (any signal). */
-  readonly failedExports: number;
-  /** Items in failed exports (lost after retries). */
-  readonly failedSpans: number;
-  readonly failedLogRecords: number;
-  readonly failedMetricExports: number;
-  readonly exportedSpans: number;
-  readonly exportedLogRecords: number;
-  readonly exportedMetricBatches: number;
-  readonly queuedSpans: number;
-  readonly queuedLogRecords: number;
-  /** Mirror lines not written: stderr's buffer was over its cap (nobody reads it) or the file write failed. */
-  readonly droppedMirrorLines: number;
-  /** The bound port of the Prometheus scrape endpoint (also when configured as 0); undefined without one. */
-  readonly prometheusPort: number | undefined;
-}
-
-/** What `create` returns: the contract plus the Prometheus port and typed stats. */
-export interface OpenTelemetryProviderInstance extends ProviderInstance {
-  /** Bound port of the Prometheus scrape endpoint (`prometheus_port`, 0 = any free port); undefined without one. */
-  readonly prometheusPort: number | undefined;
-  /** The resolved OTLP endpoint (no credentials) and protocol; undefined with `otlp_export: false`. */
-  readonly endpoint: { readonly url: string; readonly protocol: 'grpc' | 'http/protobuf'; readonly secure: boolean } | undefined;
-  logger(name: string): TelemetryLogger;
-  tracer(name: string, version?: string): Tracer;
-  meter(name: string, version?: string): Meter;
-  checkConnectivity(timeoutMs: number): Promise<ConnectivityResult>;
-  emit(record: LogRecord): void;
-  stats(): OpenTelemetryStats;
-}
-
-const DROP_WARNING_INTERVAL_MS = 60_000;
-const DROP_KEYS = {
-  traces: { queue_full: 'traces|queue_full', shutdown: 'traces|shutdown' },
-  logs: { queue_full: 'logs|queue_full', shutdown: 'logs|shutdown' },
-} as const;
-const FAILURE_WARNING_INTERVAL_MS = 30_000;
-
-/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects; the timer never keeps the process alive. */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms));
-    timer.unref?.();
-    promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-    );
-  });
-}
+export type { OpenTelemetryProviderInstance, OpenTelemetryStats } from './types';
 
 /** Calls `fn` safely: a throwing SDK call becomes a rejected promise instead of an exception. */
 function attempt(fn: () => Promise<unknown> | unknown): Promise<unknown> {
@@ -122,122 +42,9 @@ function attempt(fn: () => Promise<unknown> | unknown): Promise<unknown> {
   }
 }
 
-function errorText(error: unknown): string {
-  if (!error) return 'unknown error';
-  const message = (error as Error).message ?? String(error);
-  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
-}
-
-/** A periodic reader that first moves pre-aggregated measurements into the SDK. */
-class DrainingPeriodicReader extends PeriodicExportingMetricReader {
-  constructor(
-    private readonly drainPending: () => void,
-    options: ConstructorParameters<typeof PeriodicExportingMetricReader>[0],
-  ) {
-    super(options);
-  }
-
-  override collect(options?: Parameters<MetricReader['collect']>[0]): Promise<CollectionResult> {
-    this.drainPending();
-    return super.collect(options);
-  }
-}
-
-/** The Prometheus reader, draining pre-aggregated measurements before each scrape's collection. */
-class DrainingPrometheusExporter extends PrometheusExporter {
-  constructor(
-    private readonly drainPending: () => void,
-    options: ConstructorParameters<typeof PrometheusExporter>[0],
-  ) {
-    super(options);
-  }
-
-  override collect(options?: Parameters<MetricReader['collect']>[0]): Promise<CollectionResult> {
-    this.drainPending();
-    return super.collect(options);
-  }
-}
-
-const NO_SPAN_METRICS = { startSpan: () => () => {} };
-
-/**
- * The SDK tracer records its own span metrics (otel.sdk.span.*) on every span start and end; with
- * no meterProvider given to it (ours) they go to a no-op meter, yet still cost building attribute
- * objects per span. Skip that work; nothing observable changes. (SDK version pinned in package.json.)
- */
-function withoutSelfMetrics(tracer: Tracer): Tracer {
-  const internal = tracer as unknown as { _tracerMetrics?: { startSpan?: unknown } };
-  if (internal._tracerMetrics && typeof internal._tracerMetrics.startSpan === 'function') internal._tracerMetrics = NO_SPAN_METRICS;
-  return tracer;
-}
-
-function hasDataPoints(metrics: ResourceMetrics): boolean {
-  return metrics.scopeMetrics.some((scope) => scope.metrics.some((metric) => metric.dataPoints.length > 0));
-}
-
-interface SignalExporters {
-  traces: BatchExporter<ReadableSpan>;
-  logs: BatchExporter<ReadableLogRecord>;
-  /** One ResourceMetrics per call. */
-  metrics: BatchExporter<ResourceMetrics>;
-}
-
-function createExporters(endpoint: Endpoint, ctx: ProviderContext, config: OpenTelemetryProviderConfig): SignalExporters {
-  const { settings } = ctx;
-  if (endpoint.protocol === 'grpc') {
-    const credentials = endpoint.secure
-      ? grpcCredentials.createSsl(endpoint.tls.ca ?? null, endpoint.tls.key ?? null, endpoint.tls.cert ?? null)
-      : grpcCredentials.createInsecure();
-    const metadata = new Metadata();
-    for (const [key, value] of Object.entries(settings.headers)) metadata.set(key.toLowerCase(), value);
-    const options = {
-      address: `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`,
-      credentials,
-      metadata,
-      compression: settings.compression,
-      timeoutMs: config.exportTimeoutMs,
-      userAgent: `${PACKAGE_NAME}/${PACKAGE_VERSION}`,
-    };
-    return {
-      traces: new GrpcOtlpExporter(GRPC_PATHS.traces, (items: ReadableSpan[]) => ProtobufTraceSerializer.serializeRequest(items), options),
-      logs: new GrpcOtlpExporter(GRPC_PATHS.logs, (items: ReadableLogRecord[]) => ProtobufLogsSerializer.serializeRequest(items), options),
-      metrics: new GrpcOtlpExporter(GRPC_PATHS.metrics, (items: ResourceMetrics[]) => ProtobufMetricsSerializer.serializeRequest(items[0]!), options),
-    };
-  }
-  const agent = {
-    keepAlive: true,
-    ...(endpoint.tls.ca ? { ca: endpoint.tls.ca } : {}),
-    ...(endpoint.tls.cert ? { cert: endpoint.tls.cert, key: endpoint.tls.key } : {}),
-  };
-  const options = {
-    timeoutMillis: config.exportTimeoutMs,
-    // The OTLP exporters refuse exports beyond this many in flight; our queues keep one per signal
-    // in flight, but an export must never be refused, so allow as many as a full queue has batches.
-    concurrencyLimit: Math.ceil(settings.batch.maxQueueSize / settings.batch.maxBatchSize) + 2,
-    compression: settings.compression as never,
-    headers: { ...settings.headers },
-    httpAgentOptions: agent,
-  };
-  const metrics = new ProtoMetricExporter({
-    ...options,
-    url: endpoint.signalUrl('metrics'),
-    temporalityPreference: AggregationTemporality.CUMULATIVE,
-  });
-  return {
-    traces: new ProtoTraceExporter({ ...options, url: endpoint.signalUrl('traces') }),
-    logs: new ProtoLogExporter({ ...options, url: endpoint.signalUrl('logs') }),
-    metrics: {
-      export: (items, resultCallback) => metrics.export(items[0]!, resultCallback),
-      shutdown: () => metrics.shutdown(),
-    },
-  };
-}
-
 /** Builds a running provider instance. Throws (with the config key named) on unusable settings. */
 export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: ProviderContext): Promise<OpenTelemetryProviderInstance> {
-  const parsed = normaliseConfig(rawConfig);
-  const config: OpenTelemetryProviderConfig = { ...parsed, exportTimeoutMs: resolveExportTimeoutMs(parsed.exportTimeoutMs, ctx.env) };
-  const endpoint = config.otlpExport ? resolveEndpoint(ctx.settings, ctx.configDir) : undefined;
+  const config = normaliseConfig(rawConfig);
   const sink = createLineSink(config.logMirror, ctx.configDir, {
     onFirstDrop: (reason) =>
       ctx.diagnostics.warn('telemetry log mirror is dropping JSON lines (counted in stats().droppedMirrorLines)', {
@@ -250,261 +57,173 @@ export async function createOpenTelemetryInstance(rawConfig: unknown, ctx: Provi
   // exporters and servers made so far are released before the error reaches the caller.
   const disposers: Array<() => unknown> = [() => sink.close()];
   try {
-    return await assembleInstance(config, ctx, endpoint, sink, disposers);
+    return await assembleInstance(config, ctx, sink, disposers);
   } catch (error) {
     await Promise.allSettled(disposers.reverse().map((dispose) => attempt(dispose)));
     throw error;
   }
 }
 
-async function assembleInstance(
-  config: OpenTelemetryProviderConfig,
-  ctx: ProviderContext,
-  endpoint: Endpoint | undefined,
-  sink: LineSink,
-  disposers: Array<() => unknown>,
-): Promise<OpenTelemetryProviderInstance> {
+async function assembleInstance(config: OpenTelemetryProviderConfig, ctx: ProviderContext, sink: LineSink, disposers: Array<() => unknown>): Promise<OpenTelemetryProviderInstance> {
   const { settings, diagnostics } = ctx;
-  const otlp = config.otlpExport;
-  const display = endpoint?.display ?? 'none (otlp_export is false)';
+  // No global registration here: core's initTelemetry registers the context manager, the
+  // propagator (OTEL_PROPAGATORS) and the API globals that hand out this instance's pipeline.
 
-  // No global registration here: core registers the context manager, the propagator
-  // (OTEL_PROPAGATORS) and the API globals that hand out this instance's pipeline.
-
-  const resource = buildResource(ctx);
-  const exporters = endpoint ? createExporters(endpoint, ctx, config) : undefined;
-  if (exporters) {
-    disposers.push(() => exporters.traces.shutdown(), () => exporters.logs.shutdown(), () => exporters.metrics.shutdown());
+  // ---- where each signal goes ----
+  const otlpSignals = SIGNALS.filter((signal) => config.otlpExport && settings.exporters[signal].includes('otlp' as never));
+  const endpoints = new Map<Signal, Endpoint>(otlpSignals.map((signal) => [signal, resolveEndpoint(settings, ctx.configDir, signal)]));
+  const consoleSignals = SIGNALS.filter((signal) => settings.exporters[signal].includes('console' as never));
+  if (consoleSignals.length > 0 && ctx.stdoutReserved) {
+    diagnostics.warn('the console exporter writes to stdout, which carries the MCP protocol here: it is not used', {
+      signals: consoleSignals.join(','),
+      hint: 'unset OTEL_*_EXPORTER=console; the JSON log mirror (log_mirror) writes to stderr or a file',
+    });
   }
-  const retryGrpc = endpoint?.protocol === 'grpc';
+  const useConsole = (signal: Signal): boolean => consoleSignals.includes(signal) && !ctx.stdoutReserved;
+  const display = endpoints.get('traces')?.display ?? [...endpoints.values()][0]?.display ?? 'none (no OTLP export)';
+  const exportTimeoutMs = (signal: Signal): number => endpoints.get(signal)?.timeoutMs ?? config.exportTimeoutMs;
+  const batchOf = (signal: 'traces' | 'logs') => (signal === 'traces' ? settings.batch : settings.logBatch);
+
+  const resource = await buildResource(ctx);
   const gate = new RetryGate();
   disposers.push(() => gate.close());
+  const accounting = new Accounting({
+    diagnostics,
+    display,
+    maxQueueSize: (signal) => batchOf(signal).maxQueueSize,
+    failureFields: (signal) => ({
+      endpoint: endpoints.get(signal)?.display ?? display,
+      protocol: choices.get(signal)?.protocol,
+      export_timeout_ms: signal === 'metrics' ? exportTimeoutMs(signal) : (batchOf(signal).exportTimeoutMs ?? exportTimeoutMs(signal)),
+    }),
+    explainFailure: (signal) => choices.get(signal)?.probe(2000) ?? Promise.resolve(undefined),
+  });
 
-  const counts = {
-    droppedSpans: 0,
-    droppedLogRecords: 0,
-    failedExports: 0,
-    failedSpans: 0,
-    failedLogRecords: 0,
-    failedMetricExports: 0,
-    exportedSpans: 0,
-    exportedLogRecords: 0,
-    exportedMetricBatches: 0,
-  };
-  const dropsByReason = new Map<string, number>();
-  const lastWarning = new Map<string, number>();
-  const failing = new Set<Signal>();
-
-  /** True at most once per key per interval (the caller then warns); repeats are only counted. */
-  const claimWarning = (key: string, intervalMs: number): boolean => {
-    const now = Date.now();
-    const last = lastWarning.get(key);
-    if (last !== undefined && now - last < intervalMs) return false;
-    lastWarning.set(key, now);
-    return true;
-  };
-  const warnLimited = (key: string, intervalMs: number, message: string, fields: Record<string, unknown>): void => {
-    if (claimWarning(key, intervalMs)) diagnostics.warn(message, fields);
-  };
-
-  const onDrop = (signal: 'traces' | 'logs', cause: 'queue_full' | 'shutdown' | 'closed', count: number): void => {
-    if (signal === 'traces') counts.droppedSpans += count;
-    else counts.droppedLogRecords += count;
-    const reason = cause === 'closed' ? 'shutdown' : cause;
-    // Constant keys: drops come in bursts (a full queue), one call per item.
-    const key = DROP_KEYS[signal][reason];
-    dropsByReason.set(key, (dropsByReason.get(key) ?? 0) + count);
-    const what = signal === 'traces' ? 'spans' : 'log records';
-    if (reason === 'queue_full') {
-      warnLimited(`drop:${signal}`, DROP_WARNING_INTERVAL_MS, `telemetry export queue full: dropping ${what} (counted)`, {
-        signal,
-        dropped_total: signal === 'traces' ? counts.droppedSpans : counts.droppedLogRecords,
-        max_queue_size: settings.batch.maxQueueSize,
-        endpoint: display,
-        hint: 'the collector is slow or unreachable; raise max_queue_size or lower the volume',
-      });
-    } else if (cause === 'shutdown') {
-      // Recorded after shutdown ('closed') is only counted: the host is going away on purpose.
-      warnLimited(`shutdown:${signal}`, DROP_WARNING_INTERVAL_MS, `telemetry shut down before sending every item: ${what} dropped (counted)`, {
-        signal,
-        dropped: dropsByReason.get(key),
-        endpoint: display,
-      });
+  // One protocol choice per distinct endpoint: a probe that finds the protocol serves every signal there.
+  const choices = new Map<Signal, ProtocolChoice>();
+  const byKey = new Map<string, ProtocolChoice>();
+  const exporterOptions = (signal: Signal): ExporterOptions & { probeTimeoutMs: number } => ({
+    timeoutMs: exportTimeoutMs(signal),
+    maxInFlight: MAX_EXPORTS_IN_FLIGHT,
+    userAgent: `${PACKAGE_NAME}/${PACKAGE_VERSION}`,
+    gate,
+    settings,
+    probeTimeoutMs: settings.connectivityTimeoutMs,
+  });
+  for (const [signal, endpoint] of endpoints) {
+    const key = `${endpoint.display}|${endpoint.protocol ?? ''}|${endpoint.secure}`;
+    let choice = byKey.get(key);
+    if (!choice) {
+      choice = new ProtocolChoice(endpoint, exporterOptions(signal), (found) =>
+        diagnostics.warn(`OTLP endpoint ${endpoint.display}: ${found.detail}`, { hint: found.hint }),
+      );
+      byKey.set(key, choice);
     }
+    choices.set(signal, choice);
+  }
+  const otlpExporter = <T>(signal: Signal) => new ChosenProtocolExporter<T>(choices.get(signal)!, endpoints.get(signal)!, exporterOptions(signal), settings);
+  /** The OTLP exporter of a signal behind a counting queue. */
+  const countedExport = <T>(signal: 'traces' | 'logs', scheduledDelayMs: number) => {
+    const exporter = otlpExporter<T[]>(signal);
+    const batch = batchOf(signal);
+    const queue = new ExportQueue<T>(exporter, {
+      ...batch,
+      scheduledDelayMs,
+      exportTimeoutMs: batch.exportTimeoutMs ?? exportTimeoutMs(signal) + 500,
+      onDrop: (reason, count) => accounting.dropped(signal, reason, count),
+      onExportResult: (items, result) => accounting.exported(signal, items, result),
+    });
+    return { exporter, queue };
   };
-
-  const onExportResult = (signal: Signal, items: number, result: ExportResult): void => {
-    if (result.code === ExportResultCode.SUCCESS) {
-      if (signal === 'traces') counts.exportedSpans += items;
-      else if (signal === 'logs') counts.exportedLogRecords += items;
-      else counts.exportedMetricBatches += 1;
-      if (failing.delete(signal)) diagnostics.debug('OTLP export recovered', { signal, endpoint: display });
-      return;
-    }
-    counts.failedExports += 1;
-    if (signal === 'traces') counts.failedSpans += items;
-    else if (signal === 'logs') counts.failedLogRecords += items;
-    else counts.failedMetricExports += 1;
-    const key = `${signal}|export_failed`;
-    if (signal !== 'metrics') dropsByReason.set(key, (dropsByReason.get(key) ?? 0) + items);
-    failing.add(signal);
-    const fields: Record<string, unknown> = {
-      signal,
-      endpoint: display,
-      protocol: endpoint?.protocol,
-      items,
-      failed_exports_total: counts.failedExports,
-      export_timeout_ms: config.exportTimeoutMs,
-      error: errorText(result.error),
-    };
-    if (!claimWarning(`fail:${signal}`, FAILURE_WARNING_INTERVAL_MS)) return;
-    // A failed export often says little ("deadline exceeded" on gRPC); a quick check of the
-    // endpoint names the cause (refused, TLS certificate, handshake) and the fix.
-    const probe = endpoint ? checkEndpoint(endpoint, 2000) : Promise.resolve(undefined);
-    void probe
-      .then((check) => (check && !check.ok ? { ...fields, cause: check.detail, hint: check.hint } : fields))
-      .catch(() => fields)
-      .then((withCause) => diagnostics.warn('OTLP export failed; the data is counted as lost', withCause));
-  };
-
-  const sendTimeoutMs = config.exportTimeoutMs + 500;
 
   // ---- traces ----
-  const spanQueue = new BatchQueue<ReadableSpan>({
-    send: (items) => exportBatch(exporters!.traces, items, { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
-    maxQueueSize: settings.batch.maxQueueSize,
-    maxBatchSize: settings.batch.maxBatchSize,
-    scheduledDelayMs: settings.batch.timeoutMs,
-    onDrop: (reason, count) => onDrop('traces', reason, count),
-    onExportResult: (items, result) => onExportResult('traces', items, result),
-  });
-  const spanProcessor: SpanProcessor = {
-    onStart: () => {},
-    onEnd: (span) => {
-      if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-      spanQueue.add(span);
-    },
-    forceFlush: () => spanQueue.flush(),
-    shutdown: () => Promise.resolve(),
-  };
-  const ratio = Math.min(1, Math.max(0, settings.samplingRatio));
+  const spanProcessors: SpanProcessor[] = [];
+  let spanQueue: ExportQueue<ReadableSpan> | undefined;
+  if (endpoints.has('traces')) {
+    const { exporter, queue } = countedExport<ReadableSpan>('traces', settings.batch.timeoutMs);
+    spanQueue = queue;
+    spanProcessors.push(new CountingSpanProcessor(queue, exporter, config.shutdownTimeoutMs));
+  }
+  if (useConsole('traces')) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+  const limits = settings.limits ?? {};
   const tracerProvider = new BasicTracerProvider({
     resource,
     idGenerator: new PooledIdGenerator(),
-    sampler: new ParentBasedSampler({ root: ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(ratio) }),
-    // Without OTLP, spans still give log records their trace ids; they are not exported.
-    spanProcessors: otlp ? [spanProcessor] : [],
-  });
-
-  // ---- logs ----
-  // Records are queued as light snapshots; redaction and conversion to OTLP log records happen
-  // here in the export step, off the request path (no SDK LogRecord per call).
-  const scopes = new Map<string, { readonly name: string; readonly version?: string; readonly schemaUrl?: string }>();
-  const scopeOf = (name: string) => {
-    let scope = scopes.get(name);
-    if (!scope) {
-      scope = { name, version: undefined, schemaUrl: undefined };
-      if (scopes.size < 1000) scopes.set(name, scope);
-    }
-    return scope;
-  };
-  const logQueue = new BatchQueue<PendingLog>({
-    send: (items) =>
-      exportBatch(exporters!.logs, toExportable<ReadableLogRecord>(items, resource, scopeOf), { timeoutMs: sendTimeoutMs, retryGrpc, gate }),
-    maxQueueSize: settings.batch.maxQueueSize,
-    maxBatchSize: settings.batch.maxBatchSize,
-    scheduledDelayMs: settings.batch.timeoutMs,
-    onDrop: (reason, count) => onDrop('logs', reason, count),
-    onExportResult: (items, result) => onExportResult('logs', items, result),
+    sampler: createSampler(settings),
+    // Every limit given (SDK defaults where unset), so nothing is read from process.env behind core's back.
+    spanLimits: {
+      attributeCountLimit: limits.spanAttributeCountLimit ?? limits.attributeCountLimit ?? 128,
+      attributeValueLengthLimit: limits.spanAttributeValueLengthLimit ?? limits.attributeValueLengthLimit ?? Infinity,
+      eventCountLimit: limits.spanEventCountLimit ?? 128,
+      linkCountLimit: limits.spanLinkCountLimit ?? 128,
+      attributePerEventCountLimit: limits.eventAttributeCountLimit ?? 128,
+      attributePerLinkCountLimit: limits.linkAttributeCountLimit ?? 128,
+    },
+    // Without exporters, spans still give log records their trace ids.
+    spanProcessors,
   });
   disposers.push(() => tracerProvider.shutdown());
-  let logsOpen = true;
+
+  // ---- logs ----
+  const logProcessors: LogRecordProcessor[] = [];
+  let logQueue: ExportQueue<ReadableLogRecord> | undefined;
+  if (endpoints.has('logs')) {
+    // The emitter below has batched them already (and waited the batch delay): export at once.
+    const { exporter, queue } = countedExport<ReadableLogRecord>('logs', 0);
+    logQueue = queue;
+    logProcessors.push(new CountingLogRecordProcessor(queue, exporter, config.shutdownTimeoutMs));
+  }
+  if (useConsole('logs')) logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
+  const loggerProvider = new LoggerProvider({
+    resource,
+    processors: logProcessors,
+    logRecordLimits: {
+      attributeCountLimit: limits.logRecordAttributeCountLimit ?? limits.attributeCountLimit ?? 128,
+      attributeValueLengthLimit: limits.logRecordAttributeValueLengthLimit ?? limits.attributeValueLengthLimit ?? Infinity,
+    },
+  });
+  disposers.push(() => loggerProvider.shutdown());
+  const emitter =
+    logProcessors.length > 0
+      ? new DeferredLogEmitter(loggerProvider, {
+          maxPending: settings.logBatch.maxQueueSize,
+          maxBatch: settings.logBatch.maxBatchSize,
+          delayMs: settings.logBatch.timeoutMs,
+          onDrop: (reason, count) => accounting.dropped('logs', reason, count),
+        })
+      : undefined;
   const pipeline: LogPipeline = {
     sink,
     mirror: sink.description !== 'none',
     threshold: settings.logLevel,
-    enqueue: otlp
-      ? (record) => {
-          if (logsOpen) logQueue.add(record);
-        }
-      : undefined,
+    otlp: emitter,
   };
 
   // ---- metrics ----
-  let metricsClosed = false;
-  const metricExporter: PushMetricExporter = {
-    export: (metrics, resultCallback) => {
-      // Nothing recorded, or already flushed at shutdown: no request.
-      if (metricsClosed || !hasDataPoints(metrics)) {
-        resultCallback({ code: ExportResultCode.SUCCESS });
-        return;
-      }
-      void exportBatch(exporters!.metrics, [metrics], { timeoutMs: sendTimeoutMs, retryGrpc, gate }).then((result) => {
-        onExportResult('metrics', 1, result);
-        resultCallback(result);
-      });
-    },
-    forceFlush: () => Promise.resolve(),
-    shutdown: () => exporters?.metrics.shutdown() ?? Promise.resolve(),
-    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
-    selectAggregation: (): AggregationOption => ({ type: AggregationType.DEFAULT }),
-  };
   // Synchronous instruments pre-aggregate on the request path; every reader drains them into the
   // SDK right before it collects, so nothing recorded is missing from an export or a scrape.
   const aggregator = new MetricAggregator();
   disposers.push(() => aggregator.close());
   const drain = (): void => aggregator.drain();
   const readers: MetricReader[] = [];
-  if (otlp) {
-    readers.push(
-      new DrainingPeriodicReader(drain, {
-        exporter: metricExporter,
-        exportIntervalMillis: settings.metricExportIntervalMs,
-        // The SDK requires timeout <= interval.
-        exportTimeoutMillis: Math.min(sendTimeoutMs + 500, settings.metricExportIntervalMs),
-        cardinalityLimits: { default: config.metricCardinalityLimit },
-      }),
-    );
+  const interval = settings.metricExportIntervalMs;
+  // The SDK requires timeout <= interval.
+  const metricTimeout = Math.min(settings.metricExportTimeoutMs ?? exportTimeoutMs('metrics') + 1000, interval);
+  let metricExporter: CountingMetricExporter | undefined;
+  if (endpoints.has('metrics')) {
+    metricExporter = new CountingMetricExporter(otlpExporter<ResourceMetrics>('metrics'), (result) => accounting.exported('metrics', 1, result));
+    readers.push(new DrainingPeriodicReader(drain, { exporter: metricExporter, exportIntervalMillis: interval, exportTimeoutMillis: metricTimeout, cardinalityLimits: { default: config.metricCardinalityLimit } }));
   }
-
-  let prometheusServer: http.Server | undefined;
-  let prometheusPort: number | undefined;
+  if (useConsole('metrics')) readers.push(new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis: interval, exportTimeoutMillis: metricTimeout }));
+  let prometheus: { server: Server; port: number } | undefined;
   if (settings.prometheusPort !== undefined) {
-    const prometheus = new DrainingPrometheusExporter(drain, { preventServerStart: true, host: config.prometheusHost, port: settings.prometheusPort });
-    readers.push(prometheus);
-    prometheusServer = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if ((req.method === 'GET' || req.method === 'HEAD') && path === '/metrics') {
-        prometheus.getMetricsRequestHandler(req, res);
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Prometheus metrics are served at /metrics\n');
-    });
-    const server = prometheusServer;
-    disposers.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
-    try {
-      prometheusPort = await new Promise<number>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(settings.prometheusPort, config.prometheusHost, () => resolve((server.address() as AddressInfo).port));
-      });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(
-        `opentelemetry telemetry: cannot serve Prometheus metrics on ${config.prometheusHost}:${settings.prometheusPort} ` +
-          `(plugins.telemetry.config.prometheus_port): ${code ?? (error as Error).message}` +
-          (code === 'EADDRINUSE' ? '; the port is in use: choose a free one, or 0 for any free port' : ''),
-        { cause: error },
-      );
-    }
-    server.unref(); // a scrape endpoint must not keep the host alive
+    const host = settings.prometheusHost ?? config.prometheusHost;
+    const reader = new DrainingPrometheusExporter(drain, { preventServerStart: true, host, port: settings.prometheusPort });
+    readers.push(reader);
+    prometheus = await servePrometheus(reader, host, settings.prometheusPort, 'plugins.telemetry.config.prometheus_port');
+    const server = prometheus.server;
+    disposers.push(() => closeServer(server));
   }
-
   const meterProvider = new MeterProvider({
     resource,
     readers,
@@ -520,70 +239,61 @@ async function assembleInstance(
       description: 'Telemetry items the OpenTelemetry provider dropped (queue full, shutdown, unwritable log mirror) or failed to export.',
       unit: '{item}',
     })
-    .addCallback((observe) => {
-      for (const [key, value] of dropsByReason) {
-        const [signal, reason] = key.split('|');
-        observe.observe(value, { signal, reason });
-      }
-      if (sink.dropped > 0) observe.observe(sink.dropped, { signal: 'log_mirror', reason: 'not_written' });
-    });
-
+    .addCallback((result) => accounting.observe((value, { signal, reason }) => result.observe(value, { signal, reason }), sink.dropped));
   const meters = new Map<string, Meter>();
 
   // ---- lifecycle ----
   const flushAll = (): Promise<unknown> => {
     sink.flush();
-    return Promise.allSettled([spanQueue.flush(), logQueue.flush(), attempt(() => meterProvider.forceFlush())]);
+    emitter?.drain();
+    return Promise.allSettled([spanQueue?.flush(), logQueue?.flush(), attempt(() => meterProvider.forceFlush())]);
   };
 
   let shutdownPromise: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     shutdownPromise ??= (async () => {
       const started = Date.now();
-      spanQueue.close();
-      logQueue.close();
-      await within(flushAll(), config.shutdownTimeoutMs);
-      // Past the deadline (or done): whatever is still queued is lost; count it.
-      spanQueue.drop();
-      logQueue.drop();
-      logsOpen = false;
+      emitter?.close();
+      // The processors flush what is queued within shutdown_timeout_ms and count the rest as dropped.
+      await Promise.allSettled([attempt(() => tracerProvider.shutdown()), attempt(() => loggerProvider.shutdown())]);
       aggregator.close();
-      metricsClosed = true;
-      gate.close();
       const left = Math.max(250, Math.min(1000, config.shutdownTimeoutMs - (Date.now() - started)));
-      await within(
-        Promise.allSettled([
-          attempt(() => meterProvider.shutdown()),
-          attempt(() => tracerProvider.shutdown()),
-          attempt(() => exporters?.traces.shutdown()),
-          attempt(() => exporters?.logs.shutdown()),
-          attempt(() => exporters?.metrics.shutdown()),
-          new Promise<void>((resolve) => {
-            if (!prometheusServer) return resolve();
-            prometheusServer.close(() => resolve());
-            prometheusServer.closeAllConnections();
-          }),
-        ]),
-        left,
-      );
+      await within(attempt(() => meterProvider.forceFlush()), left);
+      metricExporter?.close();
+      gate.close();
+      await within(Promise.allSettled([attempt(() => meterProvider.shutdown()), closeServer(prometheus?.server)]), left);
       sink.close();
     })();
     return shutdownPromise;
   };
 
   const stats = (): OpenTelemetryStats => ({
-    ...counts,
-    queuedSpans: spanQueue.size,
-    queuedLogRecords: logQueue.size,
+    ...accounting.counts,
+    queuedSpans: spanQueue?.size ?? 0,
+    queuedLogRecords: (logQueue?.size ?? 0) + (emitter?.size ?? 0),
     droppedMirrorLines: sink.dropped,
-    prometheusPort,
+    prometheusPort: prometheus?.port,
   });
 
+  const checkConnectivity = async (timeoutMs: number): Promise<ConnectivityResult> => {
+    const distinct = [...new Set(choices.values())];
+    if (distinct.length === 0) return { ok: true, detail: 'OTLP export is off (otlp_export: false or OTEL_*_EXPORTER without otlp)' };
+    const results = await Promise.all(distinct.map((choice) => choice.probe(timeoutMs)));
+    const failed = results.find((r) => !r.ok);
+    if (failed) return { ok: false, detail: failed.detail, ...(failed.hint ? { hint: failed.hint } : {}) };
+    return { ok: true, detail: results.map((r) => r.detail).join('; ') };
+  };
+
+  const tracesEndpoint = endpoints.get('traces') ?? [...endpoints.values()][0];
   return {
-    prometheusPort,
-    endpoint: endpoint ? { url: endpoint.display, protocol: endpoint.protocol, secure: endpoint.secure } : undefined,
+    prometheusPort: prometheus?.port,
+    get endpoint() {
+      if (!tracesEndpoint) return undefined;
+      const protocol = (choices.get(tracesEndpoint.signal) ?? [...choices.values()][0])?.protocol;
+      return { url: tracesEndpoint.display, protocol, secure: tracesEndpoint.secure };
+    },
     logger: (name) => createLogger(pipeline, name),
-    tracer: (name, version) => withoutSelfMetrics(tracerProvider.getTracer(name, version)),
+    tracer: (name, version) => tracerProvider.getTracer(name, version),
     meter: (name, version) => {
       const key = `${name}@${version ?? ''}`;
       let meter = meters.get(key);
@@ -593,22 +303,10 @@ async function assembleInstance(
       }
       return meter;
     },
-    checkConnectivity: (timeoutMs) =>
-      endpoint ? checkEndpoint(endpoint, timeoutMs) : Promise.resolve({ ok: true, detail: 'OTLP export is off (otlp_export: false)' }),
+    checkConnectivity,
     emit: (record) => writeRecord(pipeline, record),
     stats,
-    forceFlush: () => (shutdownPromise ? shutdownPromise : within(flushAll(), config.shutdownTimeoutMs)),
+    forceFlush: () => shutdownPromise ?? within(flushAll(), config.shutdownTimeoutMs),
     shutdown,
   };
-}
-
-function normaliseConfig(raw: unknown): OpenTelemetryProviderConfig {
-  // Core hands over the configSchema's output; tolerate the raw object too (direct callers, tests).
-  if (raw && typeof raw === 'object' && 'logMirror' in raw && 'exportTimeoutMs' in raw) return raw as OpenTelemetryProviderConfig;
-  const result = parseProviderConfig(raw);
-  if (result.issues) {
-    const detail = result.issues.map((issue) => `${issue.path?.join('.') ?? 'config'}: ${issue.message}`).join('; ');
-    throw new Error(`opentelemetry telemetry: invalid plugins.telemetry.config: ${detail}`);
-  }
-  return result.value;
 }

@@ -1,34 +1,40 @@
-import { randomUUID } from 'node:crypto';
-import { arch, hostname, type as osType } from 'node:os';
-import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+// The resource every span, metric and log record carries, from the SDK's own detectors.
+import {
+  defaultResource,
+  detectResources,
+  hostDetector,
+  osDetector,
+  processDetector,
+  resourceFromAttributes,
+  serviceInstanceIdDetector,
+  type Resource,
+} from '@opentelemetry/resources';
 import type { ProviderContext } from '@secure-mcp-gateway/telemetry-core';
 
-// One id per process: providers re-created in the same process (a backend that appears later)
-// keep reporting as the same instance.
-const SERVICE_INSTANCE_ID = randomUUID();
-
-const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm32', ia32: 'x86', ppc64: 'ppc64', s390x: 's390x' };
+/**
+ * Attributes a detector reports that never leave the process: the command line may carry
+ * tokens (`--header authorization=…`), and a resource rides on every export.
+ */
+const WITHHELD = new Set(['process.command_args']);
 
 /**
- * The resource every span, metric and log record carries: SDK defaults, host and process,
- * `resource_attributes` / `OTEL_RESOURCE_ATTRIBUTES`, then service name, version, instance id and job.
+ * SDK defaults, then host, OS and process (detectors), then `resource_attributes` /
+ * `OTEL_RESOURCE_ATTRIBUTES` (core has merged them), then service name, version, instance id and job.
+ * The environment detector is not used: core reads the environment it was given (ctx.env), which
+ * is what `settings` holds. Async attributes (host.id) are awaited here, once.
  */
-export function buildResource(ctx: ProviderContext): Resource {
+export async function buildResource(ctx: ProviderContext): Promise<Resource> {
   const { settings } = ctx;
-  const attributes: Record<string, string | number> = {
-    'host.name': hostname(),
-    'host.arch': ARCH[arch()] ?? arch(),
-    'os.type': osType().toLowerCase(),
-    'process.pid': process.pid,
-    'process.runtime.name': 'nodejs',
-    'process.runtime.version': process.versions.node,
-    'process.executable.name': 'node',
+  const detected = detectResources({ detectors: [hostDetector, osDetector, processDetector, serviceInstanceIdDetector] });
+  await detected.waitForAsyncAttributes?.();
+  const kept = Object.fromEntries(Object.entries(detected.attributes).filter(([key, value]) => !WITHHELD.has(key) && value !== undefined));
+  const attributes: Record<string, string | number | boolean> = {
+    ...(kept as Record<string, string | number | boolean>),
     ...settings.resourceAttributes,
     'service.name': settings.serviceName,
-    'service.instance.id': settings.resourceAttributes['service.instance.id'] ?? SERVICE_INSTANCE_ID,
     job: settings.jobName,
   };
+  if (settings.resourceAttributes['service.instance.id']) attributes['service.instance.id'] = settings.resourceAttributes['service.instance.id'];
   if (ctx.serviceVersion) attributes['service.version'] = ctx.serviceVersion;
-  else if (settings.resourceAttributes['service.version']) attributes['service.version'] = settings.resourceAttributes['service.version'];
   return defaultResource().merge(resourceFromAttributes(attributes));
 }

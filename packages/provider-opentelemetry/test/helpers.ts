@@ -1,7 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TELEMETRY_SETTINGS, ensureContextManager, type ProviderContext, type TelemetrySettings } from '@secure-mcp-gateway/telemetry-core';
+import {
+  DEFAULT_TELEMETRY_SETTINGS,
+  ensureContextManager,
+  parseGatewayConfig,
+  resolveTelemetrySettings,
+  type ProviderContext,
+  type TelemetrySettings,
+} from '@secure-mcp-gateway/telemetry-core';
 import { startOtlpReceiver, type OtlpReceiver } from '@secure-mcp-gateway/otlp-test-receiver';
 import provider, { type OpenTelemetryProviderInstance } from '../src/index';
 
@@ -46,6 +53,8 @@ export function settings(overrides: Partial<TelemetrySettings> = {}): TelemetryS
     batch: { timeoutMs: 100, maxBatchSize: 1024, maxQueueSize: 8192 },
     metricExportIntervalMs: 60_000,
     ...overrides,
+    // As core resolves the file's batch keys: they apply to log records too (OTEL_BLRP_* aside).
+    logBatch: overrides.logBatch ?? overrides.batch ?? { timeoutMs: 100, maxBatchSize: 1024, maxQueueSize: 8192 },
   };
 }
 
@@ -55,6 +64,29 @@ export async function start(
   config: Record<string, unknown> = {},
   env: Record<string, string> = {},
 ): Promise<Started> {
+  return startWith(settings(overrides), config, env);
+}
+
+/**
+ * Creates an instance from a `plugins.telemetry.config` object and an environment, both resolved
+ * by core as initTelemetry() does (OTEL_* over the file); `envWarnings` are core's warnings about
+ * bad variables. Short batch delay and a long metric interval unless the file says otherwise.
+ */
+export async function startFromConfig(
+  file: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<Started & { envWarnings: string[]; settings: TelemetrySettings }> {
+  const envWarnings: string[] = [];
+  const gatewayConfig = parseGatewayConfig({
+    common_mcp_gateway_config: { timeout_settings: { connectivity_timeout: 2 } },
+    plugins: { telemetry: { provider: 'opentelemetry', config: { timeout_ms: 100, metric_export_interval_ms: 60_000, service_name: 'otel-provider-test', ...file } } },
+  });
+  const resolved = resolveTelemetrySettings(gatewayConfig, { env, onWarning: (issue) => envWarnings.push(`${issue.path}: ${issue.message}`) });
+  const started = await startWith(resolved, file, env);
+  return { ...started, envWarnings, settings: resolved };
+}
+
+async function startWith(resolved: TelemetrySettings, config: Record<string, unknown>, env: Record<string, string>): Promise<Started> {
   // Core's initTelemetry registers the context manager before it creates a provider; providers do not.
   ensureContextManager();
   const dir = tempDir();
@@ -66,7 +98,7 @@ export async function start(
   const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
     warnings.push(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}`);
   const ctx: ProviderContext = {
-    settings: settings(overrides),
+    settings: resolved,
     stdoutReserved: true,
     configDir: dir,
     env,

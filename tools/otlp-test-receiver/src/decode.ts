@@ -252,3 +252,28 @@ export function decodeSignal(signal: Signal, buf: Uint8Array): Partial<Decoded> 
   if (signal === 'metrics') return { metrics: decodeMetrics(buf) };
   return { logs: decodeLogs(buf) };
 }
+
+const REQUEST_TYPES = { traces: TraceRequest, metrics: MetricsRequest, logs: LogsRequest } as const;
+/** OTLP/JSON writes these as hex strings (not base64, as protobuf's JSON mapping would). */
+const HEX_ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
+
+function hexIdsToBytes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(hexIdsToBytes);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = HEX_ID_KEYS.has(key) && typeof item === 'string' ? Buffer.from(item, 'hex') : hexIdsToBytes(item);
+  }
+  return out;
+}
+
+/**
+ * An OTLP/JSON request body as the protobuf bytes of the same request, so one decoder serves
+ * both encodings. Throws on text that is not JSON or not an OTLP request.
+ */
+export function encodeJsonRequest(signal: Signal, text: string): Uint8Array {
+  const type = REQUEST_TYPES[signal];
+  const object = JSON.parse(text) as unknown;
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) throw new Error('OTLP/JSON body is not an object');
+  return type.encode(type.fromObject(hexIdsToBytes(object))).finish();
+}

@@ -1,21 +1,19 @@
-// A real OTLP receiver for tests: gRPC (grpc-js) and HTTP/protobuf (node:http) on 127.0.0.1,
+// A real OTLP receiver for tests: gRPC (grpc-js) and HTTP (protobuf and JSON, node:http) on 127.0.0.1,
 // decoding the actual wire format, with switchable failure behaviours.
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import {
   decodeSignal,
+  encodeJsonRequest,
   type DecodedLog,
   type DecodedMetricPoint,
   type DecodedSpan,
   type Signal,
 } from './decode';
-
-const gunzipAsync = promisify(gunzip);
 
 export type ReceiverBehaviour = 'ok' | 'unavailable' | 'throttle' | 'stall';
 
@@ -50,6 +48,10 @@ export interface ReceivedRequest {
   behaviour: ReceiverBehaviour;
   /** Items decoded from it (0 unless answered `ok`). */
   items: number;
+  /** Size of the (uncompressed) body: 0 for an empty protobuf export, such as a connectivity probe. */
+  bytes: number;
+  /** OTLP/HTTP only, once accepted: the body's encoding (`application/x-protobuf` or `application/json`). */
+  encoding?: 'protobuf' | 'json';
 }
 
 export interface OtlpReceiver {
@@ -120,7 +122,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   }
 
   /** Decodes and stores a body; returns the item count. Throws on a body that is not OTLP protobuf. */
-  const accept = (signal: Signal, body: Buffer): number => {
+  const accept = (signal: Signal, body: Uint8Array): number => {
     const decoded = decodeSignal(signal, body);
     if (decoded.spans) spans.push(...decoded.spans);
     if (decoded.metrics) metrics.push(...decoded.metrics);
@@ -149,7 +151,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
           if (typeof value === 'string') headers[key.toLowerCase()] = value;
         }
         const current = behaviour;
-        const record: ReceivedRequest = { signal, transport: 'grpc', headers, behaviour: current, items: 0 };
+        const record: ReceivedRequest = { signal, transport: 'grpc', headers, behaviour: current, items: 0, bytes: call.request.length };
         requests.push(record);
         if (current === 'stall') return; // never answer; forceShutdown in close() ends it
         if (current === 'unavailable') {
@@ -198,8 +200,17 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
       }
+      const raw = Buffer.concat(chunks);
+      let body: Buffer;
+      try {
+        body = (headers['content-encoding'] ?? '').toLowerCase() === 'gzip' ? gunzipSync(raw) : raw;
+      } catch (error) {
+        errors.push(`http ${signal}: ${(error as Error).message}`);
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(`otlp-test-receiver: cannot gunzip: ${(error as Error).message}\n`);
+        return;
+      }
       const current = behaviour;
-      const record: ReceivedRequest = { signal, transport: 'http', headers, behaviour: current, items: 0 };
+      const record: ReceivedRequest = { signal, transport: 'http', headers, behaviour: current, items: 0, bytes: body.length };
       requests.push(record);
       if (current === 'stall') return; // never answer; close() destroys the socket
       if (current === 'unavailable') {
@@ -211,23 +222,22 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
         return;
       }
       const contentType = headers['content-type'] ?? '';
-      if (!contentType.startsWith('application/x-protobuf')) {
+      const json = contentType.startsWith('application/json');
+      if (!json && !contentType.startsWith('application/x-protobuf')) {
         errors.push(`http ${signal}: unsupported content-type ${contentType || '(none)'}`);
-        res.writeHead(415, { 'content-type': 'text/plain' }).end('otlp-test-receiver: only application/x-protobuf\n');
+        res.writeHead(415, { 'content-type': 'text/plain' }).end('otlp-test-receiver: only application/x-protobuf and application/json\n');
         return;
       }
-      const raw = Buffer.concat(chunks);
-      const gzipped = (headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
-      (gzipped ? gunzipAsync(raw) : Promise.resolve(raw))
-        .then((body) => {
-          record.items = accept(signal, body);
-          // An empty Export*ServiceResponse.
-          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Buffer.alloc(0));
-        })
-        .catch((error: Error) => {
-          errors.push(`http ${signal}: ${error.message}`);
-          res.writeHead(400, { 'content-type': 'text/plain' }).end(`otlp-test-receiver: cannot decode: ${error.message}\n`);
-        });
+      record.encoding = json ? 'json' : 'protobuf';
+      try {
+        record.items = accept(signal, json ? encodeJsonRequest(signal, body.toString('utf8')) : body);
+        // An empty Export*ServiceResponse, in the request's encoding.
+        if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Buffer.alloc(0));
+      } catch (error) {
+        errors.push(`http ${signal}: ${(error as Error).message}`);
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(`otlp-test-receiver: cannot decode: ${(error as Error).message}\n`);
+      }
     });
   };
   const httpServer = tls

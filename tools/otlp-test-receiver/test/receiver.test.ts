@@ -12,6 +12,9 @@ import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporte
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { createTestCertificates, startOtlpReceiver, type OtlpReceiver } from '../src/index';
 
 const resource = resourceFromAttributes({ 'service.name': 'receiver-test', 'deployment.environment': 'test' });
@@ -120,6 +123,36 @@ describe('otlp-test-receiver', () => {
       expect(q.headers['x-api-key']).toBe('k-123');
       expect(q.headers['content-encoding']).toBe('gzip');
     }
+  });
+
+  it('decodes traces, metrics and logs sent over HTTP/JSON, answering in JSON', async () => {
+    const r = await receiver();
+    const ids = await emitAll({
+      traces: new JsonTraceExporter({ url: `${r.httpUrl}/v1/traces` }),
+      metrics: new JsonMetricExporter({ url: `${r.httpUrl}/v1/metrics` }),
+      logs: new JsonLogExporter({ url: `${r.httpUrl}/v1/logs`, compression: 'gzip' as never }),
+    });
+    await expectEverything(r, ids);
+    for (const q of r.requests) expect(q).toMatchObject({ transport: 'http', encoding: 'json', behaviour: 'ok' });
+    const reply = await fetch(`${r.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[]}' });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toBe('application/json');
+    expect(await reply.json()).toEqual({});
+  });
+
+  it('answers an empty export (a connectivity probe) over both transports, and says it was empty', async () => {
+    const r = await receiver();
+    const http = await fetch(`${r.httpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array(0) });
+    expect(http.status).toBe(200);
+    const grpc = await new Promise<any>((resolve) => new GrpcTraceExporter({ url: r.grpcUrl }).export([], resolve));
+    expect(grpc.code).toBe(0);
+    expect(r.requests.map((q) => ({ signal: q.signal, bytes: q.bytes, items: q.items }))).toEqual([
+      { signal: 'logs', bytes: 0, items: 0 },
+      { signal: 'traces', bytes: 0, items: 0 },
+    ]);
+    const bad = await fetch(`${r.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not json' });
+    expect(bad.status).toBe(400);
+    r.errors.length = 0;
   });
 
   it('decodes traces, metrics and logs sent over gRPC with their metadata', async () => {

@@ -28,6 +28,7 @@ describe('published packages pack cleanly', () => {
       expect.arrayContaining([
         '@secure-mcp-gateway/telemetry-core',
         '@secure-mcp-gateway/metrics-catalog',
+        '@secure-mcp-gateway/instrumentation-mcp',
         '@secure-mcp-gateway/telemetry-provider-opentelemetry',
         '@secure-mcp-gateway/telemetry-provider-stdout',
         '@secure-mcp-gateway/create-telemetry-provider',

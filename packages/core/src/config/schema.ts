@@ -43,7 +43,7 @@ export const telemetryConfigSchema = z
     insecure: z.boolean().optional().meta({ description: 'No TLS (default true); false for production.' }),
     service_name: z.string().min(1).optional().meta({ description: 'Resource service.name. Default secure-mcp-gateway.' }),
     job_name: z.string().min(1).optional().meta({ description: 'Resource job. Default enkryptai.' }),
-    protocol: z.enum(['grpc', 'http/protobuf']).optional().meta({ description: 'OTLP protocol; default inferred from the URL.' }),
+    protocol: z.enum(['grpc', 'http/protobuf', 'http/json']).optional().meta({ description: 'OTLP protocol; default inferred from the URL (4317 gRPC, 4318 or a path HTTP, else probed both ways).' }),
     headers: z.record(z.string(), z.string()).optional().meta({ description: 'Export headers (secret: never logged).' }),
     ca: z.string().min(1).optional().meta({ description: 'CA certificate file, relative to this file.' }),
     cert: z.string().min(1).optional().meta({ description: 'Client certificate file (mTLS), relative to this file.' }),

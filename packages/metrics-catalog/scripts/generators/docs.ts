@@ -30,6 +30,7 @@ const GROUPS: { title: string; match: (d: GatewayMetricDefinition) => boolean }[
 const RECORDED_IN_LABEL: Record<GatewayMetricDefinition['recordedIn'], string> = {
   gateway: 'gateway (`createGatewayMetrics`)',
   provider: 'telemetry provider (own meter; not in `createGatewayMetrics`)',
+  instrumentation: '`@secure-mcp-gateway/instrumentation-mcp` (own meter; not in `createGatewayMetrics`)',
 };
 
 const code = (s: string) => `\`${s}\``;
@@ -61,7 +62,8 @@ export function renderDocs(options: AlertOptions = {}): string {
     '  recorded through `createGatewayMetrics(meter)`: attribute keys outside an instrument\'s labels fail to',
     '  compile and are dropped at run time. `telemetry provider` rows are registered by the OpenTelemetry',
     '  provider on its own meter; `createGatewayMetrics` does not create them, so gateway code has no recorder',
-    '  for them. Dashboards and alerts use both (`METRIC_DEFINITIONS`).',
+    '  for them; `instrumentation-mcp` rows are recorded by `@secure-mcp-gateway/instrumentation-mcp` on its',
+    '  own meter, likewise. Dashboards and alerts use all of them (`METRIC_DEFINITIONS`).',
     '- **Prometheus name** is what `@opentelemetry/exporter-prometheus` serves and what the OpenTelemetry',
     '  Collector\'s Prometheus exporter serves in `deploy/observability` (counters gain `_total` once;',
     '  `{…}` unit annotations add nothing; histograms add `_bucket`, `_sum`, `_count`). Dashboards and alert',
