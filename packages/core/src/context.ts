@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readTraceCarrier } from './trace-carrier';
 import {
   context as contextApi,
   createContextKey,
@@ -74,16 +75,6 @@ export function ensureContextManager(): boolean {
 
 type Carrier = Record<string, unknown>;
 
-function readKey(carrier: Carrier, key: string): string | undefined {
-  let value = carrier[key];
-  if (value === undefined) {
-    const found = Object.keys(carrier).find((k) => k.toLowerCase() === key);
-    value = found === undefined ? undefined : carrier[found];
-  }
-  if (Array.isArray(value)) value = value.join(key === 'traceparent' ? '' : ',');
-  return typeof value === 'string' ? value : undefined;
-}
-
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
 /**
@@ -120,14 +111,16 @@ export function injectTraceContext<T extends Carrier>(carrier: T, ctx: Context =
  */
 export function extractTraceContext(carrier: Carrier | null | undefined, ctx: Context = contextApi.active()): Context {
   if (!carrier || typeof carrier !== 'object') return ctx;
+  // Untrusted input: cut to the W3C limits in linear time before anything is parsed.
+  const bounded = readTraceCarrier(carrier).carrier;
   let out = ctx;
-  const header = readKey(carrier, 'traceparent')?.trim().toLowerCase();
+  const header = bounded.traceparent?.toLowerCase();
   const match = header ? TRACEPARENT.exec(header) : null;
   if (match) {
     const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
     const valid = version !== 'ff' && !(version === '00' && rest) && !/^0+$/.test(traceId) && !/^0+$/.test(spanId);
     if (valid) {
-      const state = readKey(carrier, 'tracestate');
+      const state = bounded.tracestate;
       let traceState;
       if (state) {
         try {
@@ -145,25 +138,23 @@ export function extractTraceContext(carrier: Carrier | null | undefined, ctx: Co
       });
     }
   }
-  const baggageHeader = readKey(carrier, 'baggage');
-  if (baggageHeader) {
-    const entries: Record<string, { value: string }> = {};
-    for (const item of baggageHeader.split(',')) {
-      const [pair] = item.split(';');
-      const eq = pair?.indexOf('=') ?? -1;
-      if (!pair || eq <= 0) continue;
+  if (bounded.baggage) {
+    // Built once from a Map (setEntry in a loop copies the whole baggage each time).
+    const entries = new Map<string, { value: string }>();
+    for (const [key, entry] of propagation.getBaggage(out)?.getAllEntries() ?? []) entries.set(key, entry);
+    let added = 0;
+    for (const item of bounded.baggage.split(',')) {
+      const pair = item.split(';', 1)[0]!;
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
       try {
-        entries[decodeURIComponent(pair.slice(0, eq).trim())] = { value: decodeURIComponent(pair.slice(eq + 1).trim()) };
+        entries.set(decodeURIComponent(pair.slice(0, eq).trim()), { value: decodeURIComponent(pair.slice(eq + 1).trim()) });
+        added += 1;
       } catch {
         // skip undecodable entries
       }
     }
-    if (Object.keys(entries).length > 0) {
-      const existing = propagation.getBaggage(out);
-      let baggage = existing ?? propagation.createBaggage();
-      for (const [key, entry] of Object.entries(entries)) baggage = baggage.setEntry(key, entry);
-      out = propagation.setBaggage(out, baggage);
-    }
+    if (added > 0) out = propagation.setBaggage(out, propagation.createBaggage(Object.fromEntries(entries)));
   }
   return out;
 }
