@@ -9,7 +9,7 @@ import type { ServerConfig } from './config';
 /** A failure reaching or talking to an upstream MCP server. `errorType` is a short class for metrics. */
 export class UpstreamError extends Error {
   constructor(
-    readonly errorType: 'upstream_unavailable' | 'upstream_crashed' | 'upstream_error',
+    readonly errorType: 'upstream_unavailable' | 'upstream_crashed' | 'upstream_error' | 'upstream_result_too_large',
     message: string,
   ) {
     super(message);
@@ -26,7 +26,10 @@ class UpstreamConnection {
   private readonly transport: StdioClientTransport;
   private readonly stderrTail: string[] = [];
   closed = false;
-  exitNote = '';
+  /** Requests sent and not yet settled. */
+  private inFlight = 0;
+  /** Replaced by a new process: closes once its last request settles. */
+  private draining = false;
 
   constructor(
     readonly server: ServerConfig,
@@ -83,6 +86,36 @@ class UpstreamConnection {
     this.closed = true;
     await this.client.close().catch(() => {});
   }
+
+  /** Runs one request on this connection, counted in flight (a draining connection closes after its last). */
+  async track<T>(request: () => Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    try {
+      return await request();
+    } finally {
+      this.inFlight -= 1;
+      if (this.draining && this.inFlight === 0) void this.close();
+    }
+  }
+
+  /** Takes no new requests (the manager routes them to a new process) and closes when idle. */
+  drain(): void {
+    this.draining = true;
+    if (this.inFlight === 0) void this.close();
+  }
+}
+
+/** The size of a tool result's content, in bytes of text (base64 for binary), as forwarded. */
+export function resultSize(result: CallToolResult): number {
+  let size = 0;
+  for (const item of result.content ?? []) {
+    if (item.type === 'text') size += item.text.length;
+    else if (item.type === 'image' || item.type === 'audio') size += item.data.length;
+    else if (item.type === 'resource') size += 'text' in item.resource ? String(item.resource.text).length : String(item.resource.blob).length;
+    else size += 256;
+  }
+  if (result.structuredContent) size += JSON.stringify(result.structuredContent).length;
+  return size;
 }
 
 /** Starts upstream servers on first use, keeps one connection each, restarts them after a crash. */
@@ -113,14 +146,16 @@ export class UpstreamManager {
   async listTools(server: ServerConfig, timeoutMs: number, signal: AbortSignal): Promise<Tool[]> {
     const connection = await this.connection(server, timeoutMs);
     try {
-      const tools: Tool[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await connection.client.listTools(cursor ? { cursor } : undefined, { signal, timeout: timeoutMs * 2 });
-        tools.push(...page.tools);
-        cursor = page.nextCursor;
-      } while (cursor);
-      return tools;
+      return await connection.track(async () => {
+        const tools: Tool[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await connection.client.listTools(cursor ? { cursor } : undefined, { signal, timeout: timeoutMs * 2 });
+          tools.push(...page.tools);
+          cursor = page.nextCursor;
+        } while (cursor);
+        return tools;
+      });
     } catch (error) {
       throw this.translate(error, server, connection);
     }
@@ -129,15 +164,26 @@ export class UpstreamManager {
   async callTool(
     server: ServerConfig,
     request: { name: string; arguments: Record<string, unknown>; _meta: Record<string, unknown> },
-    options: { connectTimeoutMs: number; requestTimeoutMs: number; signal: AbortSignal },
+    options: { connectTimeoutMs: number; requestTimeoutMs: number; signal: AbortSignal; maxResultBytes: number },
   ): Promise<CallToolResult> {
     const connection = await this.connection(server, options.connectTimeoutMs);
+    let result: CallToolResult;
     try {
       // The TimeoutManager owns the budget; the SDK's own timeout is only a backstop.
-      return (await connection.client.callTool(request, undefined, { signal: options.signal, timeout: options.requestTimeoutMs })) as CallToolResult;
+      result = await connection.track(
+        async () => (await connection.client.callTool(request, undefined, { signal: options.signal, timeout: options.requestTimeoutMs })) as CallToolResult,
+      );
     } catch (error) {
       throw this.translate(error, server, connection);
     }
+    const size = resultSize(result);
+    if (size > options.maxResultBytes) {
+      throw new UpstreamError(
+        'upstream_result_too_large',
+        `Upstream server "${server.server_name}" returned a ${size}-byte result for "${request.name}", over the ${options.maxResultBytes}-byte limit (common_mcp_gateway_config.max_result_bytes)`,
+      );
+    }
+    return result;
   }
 
   private translate(error: unknown, server: ServerConfig, connection: UpstreamConnection): Error {
@@ -150,12 +196,16 @@ export class UpstreamManager {
     return error as Error;
   }
 
-  /** Drops (and stops) a server's connection, e.g. after a call wedged past its fail level. */
+  /**
+   * Replaces a server's process, e.g. after a call wedged past its fail level: new calls start a
+   * new process at once, and the old one is stopped when its other calls in flight have settled
+   * (they finish, or reach their own deadlines), so none of them fails because of a neighbour.
+   */
   async recycle(serverName: string): Promise<void> {
     const pending = this.connections.get(serverName);
     this.connections.delete(serverName);
     const connection = await pending?.catch(() => undefined);
-    await connection?.close();
+    connection?.drain();
   }
 
   async closeAll(): Promise<void> {
