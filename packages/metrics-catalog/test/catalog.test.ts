@@ -75,6 +75,12 @@ const AGREED: [key: string, name: string, kind: string, attributes: string[]][] 
   ['timeoutActiveOperations', 'enkrypt_timeout_active_operations', 'upDownCounter', ['operation']],
   // Not in RULES.md: the OpenTelemetry provider's self-monitoring counter, catalogued so dashboards and alerts can use it.
   ['telemetryDropped', 'enkrypt_telemetry_dropped_total', 'observableCounter', ['signal', 'reason']],
+  // Not in RULES.md (issue 18): trace-context members dropped past the W3C limits, and the Node.js
+  // runtime instruments the gateway starts (external rows, so dashboards and alerts can name them).
+  ['traceContextDropped', 'enkrypt_trace_context_dropped_total', 'counter', ['field']],
+  ['eventLoopDelayMax', 'nodejs.eventloop.delay.max', 'observableGauge', []],
+  ['eventLoopDelayP99', 'nodejs.eventloop.delay.p99', 'observableGauge', []],
+  ['eventLoopUtilization', 'nodejs.eventloop.utilization', 'observableGauge', []],
   ['mcpServerOperationDuration', 'mcp.server.operation.duration', 'histogram', ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport']],
   ['mcpClientOperationDuration', 'mcp.client.operation.duration', 'histogram', ['mcp.method.name', 'gen_ai.tool.name', 'error.type', 'network.transport']],
 ];
@@ -103,7 +109,15 @@ describe('the catalog table', () => {
 
   it('holds nothing but the design names, the two MCP semantic-convention histograms and the provider self-monitoring counter', () => {
     const extra = METRIC_DEFINITIONS.map((d) => d.name).filter((n) => !designNames.includes(n));
-    expect(extra.sort()).toEqual(['enkrypt_telemetry_dropped_total', 'mcp.client.operation.duration', 'mcp.server.operation.duration']);
+    expect(extra.sort()).toEqual([
+      'enkrypt_telemetry_dropped_total',
+      'enkrypt_trace_context_dropped_total',
+      'mcp.client.operation.duration',
+      'mcp.server.operation.duration',
+      'nodejs.eventloop.delay.max',
+      'nodejs.eventloop.delay.p99',
+      'nodejs.eventloop.utilization',
+    ]);
   });
 
   it('matches the agreed recorder keys, names, kinds and attribute keys', () => {
@@ -175,10 +189,10 @@ describe('the catalog table', () => {
     expect(getMetricDefinition('timeoutEscalationFail').recordedBy).toMatch(/counted as timed out, not cancelled/);
   });
 
-  it("marks who records each row: the provider's self-monitoring counter, the gateway everything else", () => {
+  it("marks who records each row: the provider's self-monitoring counter, the runtime instrumentation's nodejs.* rows, the gateway everything else", () => {
     for (const d of METRIC_DEFINITIONS) {
-      expect(d.recordedIn, d.name).toBe(d.key === 'telemetryDropped' ? 'provider' : 'gateway');
+      expect(d.recordedIn, d.name).toBe(d.key === 'telemetryDropped' ? 'provider' : d.name.startsWith('nodejs.') ? 'runtime' : 'gateway');
     }
-    expect(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key)).toEqual(METRIC_DEFINITIONS.map((d) => d.key).filter((k) => k !== 'telemetryDropped'));
+    expect(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key)).toEqual(METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'gateway').map((d) => d.key));
   });
 });

@@ -160,11 +160,12 @@ describe('Prometheus alert rules', () => {
   const rules = parse(read(RULES_FILE)) as { groups: { rules: { alert: string; expr: string }[] }[] };
   const all = rules.groups.flatMap((g) => g.rules);
 
-  it('cover the monitoring advice: errors, latency, guardrails, auth, cache misses, sessions, lost telemetry', () => {
+  it('cover the monitoring advice: errors, latency, guardrails, auth, cache misses, sessions, lost telemetry, a stalled event loop', () => {
     expect(all.map((r) => r.alert).sort()).toEqual([
       'EnkryptActiveSessionsNearLimit',
       'EnkryptAuthFailureSpike',
       'EnkryptCacheMissRatioHigh',
+      'EnkryptEventLoopStalled',
       'EnkryptGuardrailViolationSpike',
       'EnkryptTelemetryDropping',
       'EnkryptToolCallErrorRateHigh',

@@ -78,13 +78,14 @@ describe('attribute allow-lists at compile time', () => {
       | 'timeoutOperations' | 'timeoutOperationsSuccessful' | 'timeoutOperationsTimedOut' | 'timeoutOperationsCancelled'
       | 'timeoutEscalationWarn' | 'timeoutEscalationTimeout' | 'timeoutEscalationFail'
       | 'timeoutOperationDuration' | 'timeoutActiveOperations'
-      | 'telemetryDropped'
+      | 'telemetryDropped' | 'traceContextDropped'
+      | 'eventLoopDelayMax' | 'eventLoopDelayP99' | 'eventLoopUtilization'
       | 'mcpServerOperationDuration' | 'mcpClientOperationDuration'
     >();
   });
 
   it('gives createGatewayMetrics only the gateway-recorded keys (the provider records telemetryDropped)', () => {
-    expectTypeOf<GatewayRecorderKey>().toEqualTypeOf<Exclude<GatewayMetricKey, 'telemetryDropped'>>();
+    expectTypeOf<GatewayRecorderKey>().toEqualTypeOf<Exclude<GatewayMetricKey, 'telemetryDropped' | 'eventLoopDelayMax' | 'eventLoopDelayP99' | 'eventLoopUtilization'>>();
     expectTypeOf<keyof GatewayMetrics>().toEqualTypeOf<GatewayRecorderKey>();
     expectTypeOf<(typeof GATEWAY_METRIC_DEFINITIONS)[number]['recordedIn']>().toEqualTypeOf<'gateway'>();
     expectTypeOf<(typeof GATEWAY_METRIC_DEFINITIONS)[number]['key']>().toEqualTypeOf<GatewayRecorderKey>();

@@ -25,6 +25,8 @@ export const ALERT_THRESHOLDS = {
   sessionLimitWarnRatio: 0.8,
   /** How long telemetry must keep being dropped (any rate above zero) before the alert fires. */
   telemetryDropFor: '10m',
+  /** Seconds the event loop was blocked (longest delay in the last 5 minutes) that count as a stall. */
+  eventLoopStallSeconds: 1,
 } as const;
 
 const T = ALERT_THRESHOLDS;
@@ -167,6 +169,18 @@ export function alertRules(options: AlertOptions = {}): AlertRule[] {
       annotations: {
         summary: 'Telemetry is being dropped on {{ $labels.instance }} ({{ $labels.signal }}: {{ $labels.reason }})',
         description: `{{ $value | printf "%.2f" }} {{ $labels.signal }} items per second dropped ({{ $labels.reason }}) for over ${T.telemetryDropFor}; traces and logs have gaps. Check that the collector is reachable and keeping up, or raise max_queue_size; for signal log_mirror, check that stderr is read or the log_mirror file is writable.`,
+        dashboard: OVERVIEW,
+      },
+    },
+    {
+      alert: 'EnkryptEventLoopStalled',
+      // The max gauge resets at each collection: max_over_time keeps a one-off stall visible for 5m.
+      expr: `max by (job, instance) (max_over_time(${prom('eventLoopDelayMax')}[5m])) > ${T.eventLoopStallSeconds}`,
+      for: '2m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: 'The event loop of {{ $labels.instance }} stalled',
+        description: `{{ $labels.instance }} could not serve anything for {{ $value | humanizeDuration }} at a stretch in the last 5 minutes (threshold ${T.eventLoopStallSeconds}s): a request that blocks the gateway (large or hostile input, a CPU-bound hook) or an overloaded host.`,
         dashboard: OVERVIEW,
       },
     },
@@ -354,6 +368,26 @@ export function promtoolTests(options: AlertOptions = {}): TestCase[] {
           alertname: 'EnkryptTelemetryDropping',
           exp_alerts: [expected('EnkryptTelemetryDropping', { instance: 'gw-1', signal: 'traces', reason: 'queue_full' }, '0.17')],
         },
+      ],
+    },
+    {
+      // gw-1: one 3-second stall at minute 10, otherwise 20 ms; gw-2: 200 ms at worst (busy, never stalled).
+      interval: '1m',
+      input_series: [
+        { series: `${prom('eventLoopDelayMax')}{job="secure-mcp-gateway",instance="gw-1"}`, values: '0.02x9 3 0.02x20' },
+        { series: `${prom('eventLoopDelayMax')}{job="secure-mcp-gateway",instance="gw-2"}`, values: '0.2x30' },
+      ],
+      alert_rule_test: [
+        { eval_time: '5m', alertname: 'EnkryptEventLoopStalled', exp_alerts: [] },
+        // Pending right after the stall, firing once it has been seen for 2 minutes.
+        { eval_time: '11m', alertname: 'EnkryptEventLoopStalled', exp_alerts: [] },
+        {
+          eval_time: '13m',
+          alertname: 'EnkryptEventLoopStalled',
+          exp_alerts: [expected('EnkryptEventLoopStalled', { job: 'secure-mcp-gateway', instance: 'gw-1' }, '3s')],
+        },
+        // Out of the 5-minute window: resolved.
+        { eval_time: '20m', alertname: 'EnkryptEventLoopStalled', exp_alerts: [] },
       ],
     },
   ];
