@@ -253,6 +253,11 @@ export class Gateway {
     return this.sessions.limits.idleTimeoutMs;
   }
 
+  /** `common_mcp_gateway_config.max_request_bytes`: the HTTP body limit. */
+  get maxRequestBytes(): number {
+    return this.options.config.gateway.common_mcp_gateway_config.max_request_bytes;
+  }
+
   closeSession(id: string): void {
     const session = this.sessions.delete(id);
     if (!session) return;
@@ -732,17 +737,17 @@ export class Gateway {
     if (remaining() <= 0) return outOfBudget();
 
     // 3. the upstream call, under what is left of the budget, as an MCP CLIENT span
-    const upstreamBudget = remaining();
     let result: CallToolResult;
     try {
-      result = await this.step(STEP_SPANS.upstreamCall, { 'enkrypt.server': serverName, 'gen_ai.tool.name': tool, 'enkrypt.timeout.budget_ms': Math.round(upstreamBudget) }, () =>
+      result = await this.step(STEP_SPANS.upstreamCall, { 'enkrypt.server': serverName, 'gen_ai.tool.name': tool, 'enkrypt.timeout.budget_ms': budget }, () =>
         this.timeouts.run(
           'tool_call',
-          upstreamBudget,
+          budget,
           `Tool "${tool}" on "${serverName}"`,
-          (signal) => this.upstreamCall(server, tool, args, upstreamBudget, signal),
+          (signal) => this.upstreamCall(server, tool, args, budget, signal),
           {
             callerSignal: extra.signal,
+            spentMs: budget - remaining(),
             attributes: { server: serverName, tool },
             // Still wedged at the fail level: the call was cancelled on its own (its signal);
             // the upstream process is replaced for new calls, and the old one stops once its
@@ -759,25 +764,27 @@ export class Gateway {
       return fail(e.errorType === 'timeout' ? 'timeout' : 'error', e.errorType, e.message);
     }
     outcome.upstream_meta = result._meta as Record<string, unknown> | undefined;
-    const redactOutput = async (direction: 'output', findings?: readonly PiiFinding[]): Promise<boolean> => {
+    // Redaction runs within what is left of the budget; out of time, nothing unredacted is sent.
+    const redactionFailed = (error: Error): CallOutcome =>
+      error.name === 'TimeoutError' || error.name === 'AbortError' ? outOfBudget() : fail('error', 'redaction_failed', `Output redaction failed: ${error.message}`);
+    const redactOutput = async (direction: 'output', findings?: readonly PiiFinding[]): Promise<void> => {
       const redacted = await this.redactResult(result, remaining());
       const found = findings ?? redacted.findings;
-      if (redacted.findings.length === 0 && !findings) return true;
+      if (redacted.findings.length === 0 && !findings) return;
       result = await this.step(STEP_SPANS.redaction, { 'enkrypt.direction': direction, 'enkrypt.server': serverName }, async (span) => {
         for (const p of found) m.piiRedactions.add(p.count, { server: serverName, direction, pii_type: p.type });
         span.setAttribute('enkrypt.pii.types', found.map((p) => p.type));
         return redacted.result;
       });
       outcome.guardrails = { ...outcome.guardrails, redacted: { ...outcome.guardrails?.redacted, output: found.map((p) => p.type) } };
-      return true;
     };
 
     if (result.isError) {
       // An upstream error is output too: under a PII-redacting output policy it is redacted before
       // it reaches the client (its other output checks do not apply to an error).
       if (guard && server.output_guardrails_policy.enabled && server.output_guardrails_policy.additional_config.pii_redaction) {
-        const ok = await redactOutput('output').catch(() => false);
-        if (!ok) return outOfBudget();
+        const failed = await redactOutput('output').then(() => undefined, (error: unknown) => error as Error);
+        if (failed) return redactionFailed(failed);
       }
       outcome.content = result.content;
       return fail('failure', 'tool_error', `The tool reported an error: ${textOf(result).slice(0, 300)}`);
@@ -806,8 +813,8 @@ export class Gateway {
         return fail('blocked', `output_${blocking.type}`, `Blocked by output guardrails (${server.output_guardrails_policy.policy_name}): ${blocking.detail}`);
       }
       if (verdict.redacted !== undefined) {
-        const ok = await redactOutput('output', verdict.pii).catch(() => false);
-        if (!ok) return outOfBudget();
+        const failed = await redactOutput('output', verdict.pii).then(() => undefined, (error: unknown) => error as Error);
+        if (failed) return redactionFailed(failed);
       }
     }
     outcome.content = withoutStructuredEcho(result);
@@ -817,7 +824,7 @@ export class Gateway {
 
   /** `result` with PII redacted in its text content and structured content, within `budgetMs`. */
   private async redactResult(result: CallToolResult, budgetMs: number): Promise<{ result: CallToolResult; findings: PiiFinding[] }> {
-    const pacer = new ScanPacer(AbortSignal.timeout(Math.max(1, budgetMs)));
+    const pacer = new ScanPacer(AbortSignal.timeout(Math.max(1, Math.ceil(budgetMs))));
     const counts = new Map<PiiType, number>();
     const content: CallToolResult['content'] = [];
     for (const c of result.content) {
