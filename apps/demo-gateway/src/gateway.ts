@@ -34,7 +34,7 @@ import { startRuntimeMetrics } from './runtime-metrics';
 import { SessionTable, type SessionRefusal } from './session-table';
 import { ScanPacer } from './text-scan';
 import { OperationTimeoutError, TimeoutManager } from './timeouts';
-import { UpstreamError, UpstreamManager } from './upstream';
+import { UpstreamError, UpstreamManager, withoutStructuredEcho } from './upstream';
 import { GATEWAY_TOOLS, toolSchemas, type GatewayToolName } from './tools';
 
 export const GATEWAY_NAME = 'secure-mcp-gateway';
@@ -938,23 +938,6 @@ function textOf(result: CallToolResult): string {
     .filter((c): c is { type: 'text'; text: string } => c.type === 'text')
     .map((c) => c.text)
     .join('\n');
-}
-
-/**
- * Content without the text blocks that only repeat `structuredContent` (MCP asks a tool to send
- * both); the structured copy is kept, so the payload is forwarded once.
- */
-function withoutStructuredEcho(result: CallToolResult): CallToolResult['content'] {
-  if (!result.structuredContent) return result.content;
-  const serialized = JSON.stringify(result.structuredContent);
-  return result.content.filter((c) => {
-    if (c.type !== 'text' || c.text.length < serialized.length / 2 || c.text.length > serialized.length * 4) return true;
-    try {
-      return JSON.stringify(JSON.parse(c.text)) !== serialized;
-    } catch {
-      return true;
-    }
-  });
 }
 
 function capture(value: unknown): string {

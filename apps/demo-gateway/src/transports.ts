@@ -5,7 +5,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { getLogger } from '@secure-mcp-gateway/telemetry-core';
-import { AuthBackoff } from './auth-backoff';
+import { AuthBackoff, type AuthBackoffOptions } from './auth-backoff';
 import { BodyTooLargeError, readJsonBody } from './body-reader';
 import { GATEWAY_KEY_ENV, SessionLimitError, type Gateway } from './gateway';
 import { keyFromHeaders } from './key-store';
@@ -57,7 +57,7 @@ function clientAddress(req: IncomingMessage): string {
  */
 export async function serveHttp(
   gateway: Gateway,
-  options: { host?: string; port?: number; path?: string; maxRequestBytes?: number } = {},
+  options: { host?: string; port?: number; path?: string; maxRequestBytes?: number; authBackoff?: AuthBackoffOptions } = {},
 ): Promise<HttpGateway> {
   const host = options.host ?? '127.0.0.1';
   const mcpPath = options.path ?? '/mcp';
@@ -74,7 +74,7 @@ export async function serveHttp(
     }
   }, Math.max(250, Math.min(idleMs / 4, 60_000)));
   sweeper.unref();
-  const backoff = new AuthBackoff({}, (summary) => log.warn('auth_failures', { transport: 'http', ...summary }));
+  const backoff = new AuthBackoff(options.authBackoff ?? {}, (summary) => log.warn('auth_failures', { transport: 'http', ...summary }));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');

@@ -105,10 +105,30 @@ class UpstreamConnection {
   }
 }
 
-/** The size of a tool result's content, in bytes of text (base64 for binary), as forwarded. */
+/**
+ * Content without the text blocks that only repeat `structuredContent` (MCP asks a tool to send
+ * both); the structured copy is kept, so the payload is forwarded once.
+ */
+export function withoutStructuredEcho(result: CallToolResult): CallToolResult['content'] {
+  if (!result.structuredContent) return result.content;
+  const serialized = JSON.stringify(result.structuredContent);
+  return result.content.filter((c) => {
+    if (c.type !== 'text' || c.text.length < serialized.length / 2 || c.text.length > serialized.length * 4) return true;
+    try {
+      return JSON.stringify(JSON.parse(c.text)) !== serialized;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/**
+ * The size of a tool result as the gateway forwards it: characters of text (base64 for binary)
+ * plus its structured content, not counting a text block that only repeats the structured content.
+ */
 export function resultSize(result: CallToolResult): number {
   let size = 0;
-  for (const item of result.content ?? []) {
+  for (const item of withoutStructuredEcho(result)) {
     if (item.type === 'text') size += item.text.length;
     else if (item.type === 'image' || item.type === 'audio') size += item.data.length;
     else if (item.type === 'resource') size += 'text' in item.resource ? String(item.resource.text).length : String(item.resource.blob).length;

@@ -269,7 +269,7 @@ describe('the other gateway tools', () => {
     const all = await callGateway(client, 'enkrypt_discover_all_tools', {});
     expect(all.body?.status).toBe('partial');
     const byName = Object.fromEntries((all.body!.servers as { server_name: string; error_type?: string; tools?: unknown[] }[]).map((s) => [s.server_name, s]));
-    expect(byName.demo_server!.tools).toHaveLength(6);
+    expect(byName.demo_server!.tools).toHaveLength(8);
     expect(byName.ghost_server!.error_type).toBe('upstream_unavailable');
 
     const cleared = await callGateway(client, 'enkrypt_clear_cache', { cache_type: 'tools', server_name: 'demo_server' });
