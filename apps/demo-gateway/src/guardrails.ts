@@ -72,21 +72,28 @@ const RELEVANCY_SAMPLE_CHARS = 64 * 1024;
 /** Injection and hallucination phrases up to this long are found wherever they lie. */
 const PHRASE_OVERLAP = 4096;
 
+// Matched against lower-cased text whose whitespace runs are single spaces (normalisePhraseText):
+// no `\s+`, no case folding, so each pattern is linear and small (tools/redos-check).
 const INJECTION_PATTERNS: readonly RegExp[] = [
-  /\bignore\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above)\s+(?:instructions|prompts?|rules)/i,
-  /\bdisregard\s+(?:all\s+|the\s+)?(?:previous|prior|system)\s+(?:instructions|prompt)/i,
-  /\b(?:reveal|print|show)\s+(?:me\s+)?(?:your|the)\s+system\s+prompt/i,
-  /\byou\s+are\s+now\s+(?:DAN|in\s+developer\s+mode)/i,
-  /<\s*(?:\/\s*)?system\s*>/i,
+  /\bignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?|rules)/,
+  /\bdisregard (?:all |the )?(?:previous|prior|system) (?:instructions|prompt)/,
+  /\b(?:reveal|print|show) (?:me )?(?:your|the) system prompt/,
+  /\byou are now (?:dan|in developer mode)/,
+  /< ?(?:\/ ?)?system ?>/,
 ];
 
 const HALLUCINATION_MARKERS: readonly RegExp[] = [
-  /\bas of my (?:last )?(?:knowledge|training)\b/i,
-  /\bi (?:think|believe|guess)\b/i,
-  /\bprobably\b/i,
-  /\[citation needed\]/i,
-  /\bit is (?:widely|well) known that\b/i,
+  /\bas of my (?:last )?(?:knowledge|training)\b/,
+  /\bi (?:think|believe|guess)\b/,
+  /\bprobably\b/,
+  /\[citation needed\]/,
+  /\bit is (?:widely|well) known that\b/,
 ];
+
+/** Lower case, whitespace runs as one space: the form the phrase patterns are written for. */
+function normalisePhraseText(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ');
+}
 
 const STOP_WORDS = new Set(
   'a an and are as at be by for from has have in is it its of on or that the this to was were will with you your what which who how when where why do does please about'.split(' '),
@@ -139,7 +146,7 @@ export class LocalPolicyEngine implements GuardrailEngine {
     if (keyword !== undefined) {
       violations.push({ type: 'keyword_detector', detail: 'a blocked keyword is present', blocking: true });
     }
-    if (await matchesAny(text, INJECTION_PATTERNS, PHRASE_OVERLAP, pacer)) {
+    if (await matchesAny(text, INJECTION_PATTERNS, PHRASE_OVERLAP, pacer, normalisePhraseText)) {
       violations.push({ type: 'injection_attack', detail: 'prompt-injection pattern detected', blocking: true });
     }
     return {
@@ -174,7 +181,7 @@ export class LocalPolicyEngine implements GuardrailEngine {
         violations.push({ type: 'adherence', detail: 'output breaks the output policy (length or forbidden phrase)', blocking: blocks.has('adherence') });
       }
     }
-    if (cfg.hallucination && (await matchesAny(text, HALLUCINATION_MARKERS, PHRASE_OVERLAP, pacer))) {
+    if (cfg.hallucination && (await matchesAny(text, HALLUCINATION_MARKERS, PHRASE_OVERLAP, pacer, normalisePhraseText))) {
       violations.push({ type: 'hallucination', detail: 'output contains unsupported-claim markers', blocking: blocks.has('hallucination') });
     }
     return { violations, pii: findings, redacted: cfg.pii_redaction && findings.length > 0 ? redactedText : undefined };

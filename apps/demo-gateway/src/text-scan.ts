@@ -127,9 +127,15 @@ export function replaceRanges<T extends string>(text: string, ranges: readonly S
  * True when any of `patterns` (non-global, linear-time) matches `text`. Windows overlap by
  * `overlap` characters, so a match up to that long is found wherever it lies.
  */
-export async function matchesAny(text: string, patterns: readonly RegExp[], overlap: number, pacer: ScanPacer): Promise<boolean> {
+export async function matchesAny(
+  text: string,
+  patterns: readonly RegExp[],
+  overlap: number,
+  pacer: ScanPacer,
+  normalise: (window: string) => string = (window) => window,
+): Promise<boolean> {
   for (let pos = 0; pos < text.length; pos += SCAN_WINDOW_CHARS) {
-    const sub = text.slice(pos > 0 ? pos - 1 : 0, Math.min(text.length, pos + SCAN_WINDOW_CHARS + overlap));
+    const sub = normalise(text.slice(pos > 0 ? pos - 1 : 0, Math.min(text.length, pos + SCAN_WINDOW_CHARS + overlap)));
     for (const pattern of patterns) {
       if (pattern.test(sub)) return true;
     }
