@@ -180,7 +180,7 @@ export class Gateway {
       timeout: t.escalation_policies.timeout_threshold,
       fail: t.escalation_policies.fail_threshold,
     });
-    this.upstreams = new UpstreamManager(options.config.dir);
+    this.upstreams = new UpstreamManager(options.config.dir, common.max_result_bytes);
     const toolTtlMs = (common.tool_cache_ttl_seconds ?? common.enkrypt_tool_cache_expiration * 3600) * 1000;
     this.toolCache = new TtlCache('tools', toolTtlMs);
     this.serversCache = new TtlCache('servers', common.enkrypt_gateway_cache_expiration * 3600 * 1000);

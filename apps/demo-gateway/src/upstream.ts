@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { getLogger } from '@secure-mcp-gateway/telemetry-core';
 import type { ServerConfig } from './config';
+import { UPSTREAM_MESSAGE_TOO_LARGE, UpstreamStdioTransport } from './upstream-stdio';
 
 /** A failure reaching or talking to an upstream MCP server. `errorType` is a short class for metrics. */
 export class UpstreamError extends Error {
@@ -23,7 +22,7 @@ const STDERR_TAIL_LINES = 5;
 /** One live stdio connection to an upstream server. */
 class UpstreamConnection {
   readonly client: Client;
-  private readonly transport: StdioClientTransport;
+  private readonly transport: UpstreamStdioTransport;
   private readonly stderrTail: string[] = [];
   closed = false;
   /** Requests sent and not yet settled. */
@@ -35,25 +34,23 @@ class UpstreamConnection {
     readonly server: ServerConfig,
     configDir: string,
     private readonly onClosed: (connection: UpstreamConnection) => void,
+    maxMessageBytes: number,
   ) {
-    this.transport = new StdioClientTransport({
+    this.transport = new UpstreamStdioTransport({
       command: server.config.command,
       args: server.config.args,
       env: server.config.env,
       cwd: server.config.cwd ? path.resolve(configDir, server.config.cwd) : configDir,
-      // Upstream stderr is never forwarded (it may carry payloads); the last lines
-      // explain a failed start or a crash.
-      stderr: 'pipe',
+      maxMessageBytes,
     });
-    const stderr = this.transport.stderr;
-    if (stderr instanceof PassThrough) {
-      let partial = '';
-      stderr.on('data', (chunk: Buffer) => {
-        const lines = (partial + chunk.toString('utf8')).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) if (line.trim()) this.pushStderr(line);
-      });
-    }
+    // Upstream stderr is never forwarded (it may carry payloads); the last lines explain a
+    // failed start or a crash. A partial line is capped, so a babbling upstream costs nothing.
+    let partial = '';
+    this.transport.stderr.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = (lines.pop() ?? '').slice(-1024);
+      for (const line of lines) if (line.trim()) this.pushStderr(line);
+    });
     this.client = new Client({ name: 'secure-mcp-gateway', version: '0.1.0' }, { capabilities: {} });
     this.client.onclose = () => {
       this.closed = true;
@@ -142,7 +139,15 @@ export function resultSize(result: CallToolResult): number {
 export class UpstreamManager {
   private readonly connections = new Map<string, Promise<UpstreamConnection>>();
 
-  constructor(private readonly configDir: string) {}
+  /**
+   * `maxResultBytes`: `max_result_bytes`. A message from an upstream is read up to four times that
+   * (a result carries its payload as text and as structured content, JSON-escaped); longer, it is
+   * dropped as it streams in and its request fails as upstream_result_too_large.
+   */
+  constructor(
+    private readonly configDir: string,
+    private readonly maxResultBytes: number = 4 * 1024 * 1024,
+  ) {}
 
   private connection(server: ServerConfig, timeoutMs: number): Promise<UpstreamConnection> {
     let pending = this.connections.get(server.server_name);
@@ -153,7 +158,7 @@ export class UpstreamManager {
           if (current === closed) this.connections.delete(server.server_name);
         }, () => {});
         log.warn('upstream_closed', { server: server.server_name });
-      });
+      }, this.maxResultBytes * 4 + 64 * 1024);
       pending = connection.connect(timeoutMs).then(() => connection);
       this.connections.set(server.server_name, pending);
       pending.catch(() => {
@@ -207,6 +212,9 @@ export class UpstreamManager {
   }
 
   private translate(error: unknown, server: ServerConfig, connection: UpstreamConnection): Error {
+    if (error instanceof McpError && error.code === UPSTREAM_MESSAGE_TOO_LARGE) {
+      return new UpstreamError('upstream_result_too_large', `Upstream server "${server.server_name}" sent a result over the gateway's limit (common_mcp_gateway_config.max_result_bytes): ${error.message}`);
+    }
     if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
       return new UpstreamError('upstream_crashed', `Upstream server "${server.server_name}" closed the connection mid-call${connection.stderrSummary()}; it will be restarted on the next call`);
     }

@@ -255,8 +255,11 @@ describe('isolation and results', () => {
     }
   });
 
-  it('forwards a payload once, and gives an oversized upstream result its own error class without a restart', async () => {
-    const gw = await start((raw) => (raw.common_mcp_gateway_config.max_result_bytes = 1024 * 1024));
+  it('forwards a payload once, and gives an oversized upstream result its own error class without a restart', { timeout: 120_000 }, async () => {
+    const gw = await start((raw) => {
+      raw.common_mcp_gateway_config.max_result_bytes = 1024 * 1024;
+      demoServer(raw).tool_timeout = 60; // making 50 MB takes the upstream a while on a loaded machine
+    });
     try {
       const client = await connectClient(gw.http.url, KEY);
       const marker = `marker-${'q'.repeat(200_000)}-end`;
@@ -269,7 +272,11 @@ describe('isolation and results', () => {
       const big = await callGateway(client, 'enkrypt_secure_call_tools', { server_name: 'demo_server', tool_calls: [{ name: 'big_result', args: { bytes: 2 * 1024 * 1024 } }] });
       expect(callResults(big)[0]).toMatchObject({ status: 'error', error_type: 'upstream_result_too_large' });
       expect(String(callResults(big)[0]!.message)).toMatch(/max_result_bytes/);
+      // 50 MB: dropped as it streams in (never buffered whole), the call fails on its own.
+      const huge = await callGateway(client, 'enkrypt_secure_call_tools', { server_name: 'demo_server', tool_calls: [{ name: 'big_result', args: { bytes: 50 * 1024 * 1024 } }] });
+      expect(callResults(huge)[0]).toMatchObject({ status: 'error', error_type: 'upstream_result_too_large' });
       const after = await callGateway(client, 'enkrypt_secure_call_tools', { server_name: 'demo_server', tool_calls: [{ name: 'answer', args: { question: 'z' } }] });
+      expect(callResults(after)[0]).toMatchObject({ status: 'success' });
       expect(pidOf(after)).toBe(pidOf(echo));
       await closeClient(client);
     } finally {
