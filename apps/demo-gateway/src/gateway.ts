@@ -34,7 +34,7 @@ import { startRuntimeMetrics } from './runtime-metrics';
 import { SessionTable, type SessionRefusal } from './session-table';
 import { ScanPacer } from './text-scan';
 import { OperationTimeoutError, TimeoutManager } from './timeouts';
-import { UpstreamError, UpstreamManager, withoutStructuredEcho } from './upstream';
+import { UpstreamError, UpstreamManager } from './upstream';
 import { GATEWAY_TOOLS, toolSchemas, type GatewayToolName } from './tools';
 
 export const GATEWAY_NAME = 'secure-mcp-gateway';
@@ -754,7 +754,7 @@ export class Gateway {
             // other calls in flight have settled.
             onFail: () => {
               this.log.warn('upstream_recycled', { server: serverName, reason: 'timeout_fail_level' });
-              void this.upstreams.recycle(serverName);
+              void this.upstreams.recycle(server, this.options.config.gateway.common_mcp_gateway_config.timeout_settings.discovery_timeout * 1000);
             },
           },
         ),
@@ -793,7 +793,8 @@ export class Gateway {
     // 4. output guardrails and redaction
     if (guard && server.output_guardrails_policy.enabled) {
       if (remaining() <= 0) return outOfBudget();
-      const text = textOf(result);
+      // Structured content is output too: the guardrails see it (as JSON) beside the text.
+      const text = result.structuredContent ? `${textOf(result)}\n${JSON.stringify(result.structuredContent)}` : textOf(result);
       const verdict = await this.step(STEP_SPANS.outputGuardrails, { 'enkrypt.server': serverName, 'gen_ai.tool.name': tool }, async (span) => {
         const v = await this.callGuardrail('output', serverName, remaining(), (signal) =>
           this.guardrails.checkOutput({ server: serverName, tool, toolDescription: toolDef.description, args, text, policy: server.output_guardrails_policy }, signal),
@@ -817,7 +818,7 @@ export class Gateway {
         if (failed) return redactionFailed(failed);
       }
     }
-    outcome.content = withoutStructuredEcho(result);
+    outcome.content = result.content;
     if (result.structuredContent) outcome.structuredContent = result.structuredContent;
     return finish();
   }

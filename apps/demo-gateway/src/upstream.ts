@@ -110,7 +110,9 @@ export function withoutStructuredEcho(result: CallToolResult): CallToolResult['c
   if (!result.structuredContent) return result.content;
   const serialized = JSON.stringify(result.structuredContent);
   return result.content.filter((c) => {
-    if (c.type !== 'text' || c.text.length < serialized.length / 2 || c.text.length > serialized.length * 4) return true;
+    if (c.type !== 'text') return true;
+    if (c.text === serialized) return false;
+    if (c.text.length < serialized.length / 2 || c.text.length > serialized.length * 4) return true;
     try {
       return JSON.stringify(JSON.parse(c.text)) !== serialized;
     } catch {
@@ -119,13 +121,10 @@ export function withoutStructuredEcho(result: CallToolResult): CallToolResult['c
   });
 }
 
-/**
- * The size of a tool result as the gateway forwards it: characters of text (base64 for binary)
- * plus its structured content, not counting a text block that only repeats the structured content.
- */
+/** The size of a tool result as the gateway forwards it: characters of text (base64 for binary) plus its structured content. */
 export function resultSize(result: CallToolResult): number {
   let size = 0;
-  for (const item of withoutStructuredEcho(result)) {
+  for (const item of result.content ?? []) {
     if (item.type === 'text') size += item.text.length;
     else if (item.type === 'image' || item.type === 'audio') size += item.data.length;
     else if (item.type === 'resource') size += 'text' in item.resource ? String(item.resource.text).length : String(item.resource.blob).length;
@@ -201,6 +200,9 @@ export class UpstreamManager {
     } catch (error) {
       throw this.translate(error, server, connection);
     }
+    // A text block that only repeats the structured content is dropped here: the payload is
+    // scanned, redacted and forwarded once.
+    result = { ...result, content: withoutStructuredEcho(result) };
     const size = resultSize(result);
     if (size > options.maxResultBytes) {
       throw new UpstreamError(
@@ -229,9 +231,11 @@ export class UpstreamManager {
    * new process at once, and the old one is stopped when its other calls in flight have settled
    * (they finish, or reach their own deadlines), so none of them fails because of a neighbour.
    */
-  async recycle(serverName: string): Promise<void> {
-    const pending = this.connections.get(serverName);
-    this.connections.delete(serverName);
+  async recycle(server: ServerConfig, connectTimeoutMs: number): Promise<void> {
+    const pending = this.connections.get(server.server_name);
+    this.connections.delete(server.server_name);
+    // The replacement starts now, so the next call does not pay for a cold start in its budget.
+    this.connection(server, connectTimeoutMs).catch(() => {});
     const connection = await pending?.catch(() => undefined);
     connection?.drain();
   }
