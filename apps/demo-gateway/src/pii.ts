@@ -1,4 +1,4 @@
-import { findAll, replaceRanges, ScanPacer, type ScanPattern } from './text-scan';
+import { findAll, replaceRanges, ScanPacer, type ScanPattern, type ScanRanges } from './text-scan';
 
 export type PiiType = 'email' | 'phone' | 'ssn' | 'credit_card' | 'ip_address';
 
@@ -23,11 +23,14 @@ export const PII_PATTERNS: readonly ScanPattern<PiiType>[] = [
   { type: 'phone', regex: /(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b/g, maxLength: 19 },
 ];
 
-const LABELS = new Map<PiiType, string>(PII_PATTERNS.map((p) => [p.type, `[REDACTED_${p.type.toUpperCase()}]`]));
-const label = (type: PiiType): string => LABELS.get(type)!;
+const LABELS: readonly string[] = PII_PATTERNS.map((p) => `[REDACTED_${p.type.toUpperCase()}]`);
+const label = (kind: number): string => LABELS[kind]!;
 
-function countByType(counts: Map<PiiType, number>, ranges: readonly { type: PiiType }[]): void {
-  for (const r of ranges) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+function countByType(counts: Map<PiiType, number>, ranges: ScanRanges): void {
+  for (const kind of ranges.kinds) {
+    const type = PII_PATTERNS[kind]!.type;
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
 }
 
 export function findingsOf(counts: ReadonlyMap<PiiType, number>): PiiFinding[] {
@@ -49,12 +52,12 @@ export async function redactPiiText(text: string, pacer: ScanPacer = new ScanPac
 export function redactPii(text: string): { text: string; findings: PiiFinding[] } {
   const counts = new Map<PiiType, number>();
   let out = text;
-  for (const { type, regex } of PII_PATTERNS) {
+  PII_PATTERNS.forEach(({ type, regex }, kind) => {
     out = out.replace(regex, () => {
       counts.set(type, (counts.get(type) ?? 0) + 1);
-      return label(type);
+      return label(kind);
     });
-  }
+  });
   return { text: out, findings: findingsOf(counts) };
 }
 
@@ -66,7 +69,7 @@ export function redactPii(text: string): { text: string; findings: PiiFinding[] 
 export async function redactPiiInValue(value: unknown, counts: Map<PiiType, number>, pacer: ScanPacer): Promise<unknown> {
   const redactString = async (s: string): Promise<string> => {
     const ranges = await findAll(s, PII_PATTERNS, pacer);
-    if (ranges.length === 0) return s;
+    if (ranges.starts.length === 0) return s;
     countByType(counts, ranges);
     return replaceRanges(s, ranges, label);
   };

@@ -24,11 +24,18 @@ export interface ScanOptions {
 /** Characters scanned between two turns of the event loop. */
 export const SCAN_WINDOW_CHARS = 64 * 1024;
 
-export interface ScanRange<T extends string = string> {
-  readonly type: T;
-  readonly start: number;
-  readonly end: number;
+/**
+ * Matched ranges, sorted by position, as parallel arrays of small integers (a large text can
+ * hold hundreds of thousands of matches: no object per match for the GC to copy).
+ */
+export interface ScanRanges {
+  readonly starts: number[];
+  readonly ends: number[];
+  /** Index into the patterns passed to `findAll`. */
+  readonly kinds: number[];
 }
+
+const emptyRanges = (): ScanRanges => ({ starts: [], ends: [], kinds: [] });
 
 /**
  * Counts work across many strings (a JSON argument holds many small ones) and yields to the
@@ -48,7 +55,7 @@ export class ScanPacer {
 }
 
 /** The leftmost, non-overlapping matches of `pattern` in `text` (what `/g` finds), window by window. */
-async function matchesOf<T extends string>(text: string, pattern: ScanPattern<T>, pacer: ScanPacer, out: ScanRange<T>[]): Promise<void> {
+async function matchesOf(text: string, pattern: ScanPattern, kind: number, pacer: ScanPacer, out: ScanRanges): Promise<void> {
   const re = pattern.regex;
   const L = pattern.maxLength;
   let pos = 0;
@@ -68,12 +75,15 @@ async function matchesOf<T extends string>(text: string, pattern: ScanPattern<T>
     for (let m = re.exec(sub); m !== null; m = re.exec(sub)) {
       const start = from + m.index;
       if (start >= windowEnd) break;
-      if (m[0].length === 0) {
+      const length = m[0].length;
+      if (length === 0) {
         re.lastIndex += 1;
         continue;
       }
-      out.push({ type: pattern.type, start, end: start + m[0].length });
-      next = Math.max(next, start + m[0].length);
+      out.starts.push(start);
+      out.ends.push(start + length);
+      out.kinds.push(kind);
+      if (start + length > next) next = start + length;
     }
     re.lastIndex = 0;
     await pacer.spend(windowEnd - pos);
@@ -84,43 +94,79 @@ async function matchesOf<T extends string>(text: string, pattern: ScanPattern<T>
 /**
  * Matches of every pattern, earlier patterns first: a later pattern's match that overlaps an
  * earlier one's is dropped (as if each pattern ran on the text the previous ones redacted).
- * Sorted by position.
+ * Sorted by position; `kinds` index `patterns`. Overlaps are found with a byte mask of the
+ * covered characters, so the cost stays linear in the text and the matched characters.
  */
-export async function findAll<T extends string>(text: string, patterns: readonly ScanPattern<T>[], pacer: ScanPacer): Promise<ScanRange<T>[]> {
-  let accepted: ScanRange<T>[] = [];
-  for (const pattern of patterns) {
-    const found: ScanRange<T>[] = [];
-    await matchesOf(text, pattern, pacer, found);
-    if (found.length === 0) continue;
-    if (accepted.length === 0) {
-      accepted = found;
-      continue;
-    }
-    // Merge two sorted lists, dropping new ranges that overlap accepted ones.
-    const merged: ScanRange<T>[] = [];
-    let i = 0;
-    for (const range of found) {
-      while (i < accepted.length && accepted[i]!.end <= range.start) merged.push(accepted[i++]!);
-      const overlaps = i < accepted.length && accepted[i]!.start < range.end;
-      if (!overlaps) merged.push(range);
-    }
-    while (i < accepted.length) merged.push(accepted[i++]!);
-    accepted = merged;
+export async function findAll(text: string, patterns: readonly ScanPattern[], pacer: ScanPacer): Promise<ScanRanges> {
+  const lists: ScanRanges[] = [];
+  let covered: Uint8Array | undefined;
+  for (let kind = 0; kind < patterns.length; kind++) {
+    const found = emptyRanges();
+    await matchesOf(text, patterns[kind]!, kind, pacer, found);
+    if (found.starts.length === 0) continue;
+    if (lists.length > 0) {
+      covered ??= markCovered(new Uint8Array(text.length), lists[0]!);
+      const kept = emptyRanges();
+      for (let j = 0; j < found.starts.length; j++) {
+        const start = found.starts[j]!;
+        const end = found.ends[j]!;
+        let free = true;
+        for (let c = start; c < end; c++) {
+          if (covered[c] !== 0) {
+            free = false;
+            break;
+          }
+        }
+        if (!free) continue;
+        kept.starts.push(start);
+        kept.ends.push(end);
+        kept.kinds.push(kind);
+      }
+      markCovered(covered, kept);
+      if (kept.starts.length > 0) lists.push(kept);
+    } else lists.push(found);
   }
-  return accepted;
+  return mergeSorted(lists);
 }
 
-/** `text` with each range replaced by `replacement(type)`. */
-export function replaceRanges<T extends string>(text: string, ranges: readonly ScanRange<T>[], replacement: (type: T) => string): string {
-  if (ranges.length === 0) return text;
-  const parts: string[] = [];
-  let pos = 0;
-  for (const r of ranges) {
-    parts.push(text.slice(pos, r.start), replacement(r.type));
-    pos = r.end;
+function markCovered(covered: Uint8Array, ranges: ScanRanges): Uint8Array {
+  for (let i = 0; i < ranges.starts.length; i++) covered.fill(1, ranges.starts[i], ranges.ends[i]);
+  return covered;
+}
+
+/** One list sorted by start from lists that are each sorted and do not overlap one another. */
+function mergeSorted(lists: ScanRanges[]): ScanRanges {
+  if (lists.length === 0) return emptyRanges();
+  if (lists.length === 1) return lists[0]!;
+  const out = emptyRanges();
+  const at = new Array<number>(lists.length).fill(0);
+  for (;;) {
+    let best = -1;
+    for (let l = 0; l < lists.length; l++) {
+      const i = at[l]!;
+      if (i < lists[l]!.starts.length && (best === -1 || lists[l]!.starts[i]! < lists[best]!.starts[at[best]!]!)) best = l;
+    }
+    if (best === -1) return out;
+    const list = lists[best]!;
+    const i = at[best]!;
+    out.starts.push(list.starts[i]!);
+    out.ends.push(list.ends[i]!);
+    out.kinds.push(list.kinds[i]!);
+    at[best] = i + 1;
   }
-  parts.push(text.slice(pos));
-  return parts.join('');
+}
+
+/** `text` with each range replaced by `replacement(kind)`. */
+export function replaceRanges(text: string, ranges: ScanRanges, replacement: (kind: number) => string): string {
+  const n = ranges.starts.length;
+  if (n === 0) return text;
+  let out = '';
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    out += text.slice(pos, ranges.starts[i]) + replacement(ranges.kinds[i]!);
+    pos = ranges.ends[i]!;
+  }
+  return out + text.slice(pos);
 }
 
 /**
