@@ -17,20 +17,13 @@ beforeAll(async () => {
   const m = metrics as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>;
   for (const def of METRIC_DEFINITIONS) {
     const attrs = Object.fromEntries(def.attributes.map((k) => [k, `v_${k}`]));
-    if (def.recordedIn === 'provider') {
-      // Registered the way the provider does it (its own meter, same name, unit and description).
-      provider
-        .getMeter('provider-self-monitoring')
-        .createObservableCounter(def.name, { unit: def.unit, description: def.description })
-        .addCallback((result) => result.observe(3, attrs));
-      continue;
-    }
-    if (def.recordedIn === 'runtime') {
-      // Registered the way @opentelemetry/instrumentation-runtime-node does it (its own meter).
-      provider
-        .getMeter('@opentelemetry/instrumentation-runtime-node')
-        .createObservableGauge(def.name, { unit: def.unit, description: def.description })
-        .addCallback((result) => result.observe(3, attrs));
+    if (def.recordedIn !== 'gateway') {
+      // Registered the way their recorder does it: the provider's self-monitoring counter and the
+      // runtime instrumentation's gauges, each on its own meter, same name, unit and description.
+      const meter = provider.getMeter(def.recordedIn === 'provider' ? 'provider-self-monitoring' : '@opentelemetry/instrumentation-runtime-node');
+      const options = { unit: def.unit, description: def.description };
+      const instrument = def.kind === 'observableGauge' ? meter.createObservableGauge(def.name, options) : meter.createObservableCounter(def.name, options);
+      instrument.addCallback((result) => result.observe(3, attrs));
       continue;
     }
     const r = m[def.key]!;
