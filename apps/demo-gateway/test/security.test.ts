@@ -285,6 +285,28 @@ describe('isolation and results', () => {
   });
 });
 
+describe('visible under attack', () => {
+  it('records event-loop delay and utilisation through the configured provider (the runtime instrumentation on core\'s meter)', async () => {
+    mem.reset();
+    const gw = await start();
+    try {
+      // Busy the loop a little so the delay histogram has samples.
+      for (let i = 0; i < 20; i++) {
+        const until = performance.now() + 5;
+        while (performance.now() < until);
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      mem.collect();
+      const names = new Set(mem.measurements.map((m) => m.name));
+      expect(names).toContain('nodejs.eventloop.utilization');
+      expect(names).toContain('nodejs.eventloop.delay.max');
+      expect(names).toContain('nodejs.eventloop.delay.p99');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('no request freezes the gateway (built CLI, child process)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'gateway-freeze-'));
   let url = '';
