@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { emitResult, median, percentile, quick, round, runCase, sleep } from '../lib/common.mjs';
-import { connectClients, gatewayBuilt, gatewayDir, gatewayTelemetry, SERVER, startGateway, writeGatewayConfig } from '../lib/gateway.mjs';
+import { connectClients, cpuSecondsOfPid, gatewayBuilt, gatewayDir, gatewayTelemetry, SERVER, startGateway, writeGatewayConfig } from '../lib/gateway.mjs';
 
 const KB = 1024;
 const SIZES = quick ? [1, 64, 1024, 4096] : [1, 16, 256, 1024, 4096]; // KB
@@ -45,15 +45,17 @@ async function costPerKb(gw) {
       const runs = Math.max(quick ? 2 : 3, Math.min(200, Math.round((quick ? 2048 : 8192) / kb)));
       const samples = [];
       for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
+        // Process CPU, not wall time: what the work costs, whatever else the machine runs.
+        const c0 = process.cpuUsage();
         await engine.checkInput({ server: 's', tool: 'echo', args: { text }, policy: POLICY }, signal);
         await engine.checkOutput({ server: 's', tool: 'echo', args: { text: 'q' }, text, policy: POLICY }, signal);
         await gw.redactPiiText(text);
-        samples.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        samples.push((c.user + c.system) / 1000);
       }
       const ms = median(samples);
       perKb[`${kind}:${kb}`] = ms / kb;
-      rows.push({ label: `${kind}, ${kb >= 1024 ? `${kb / 1024} MB` : `${kb} KB`}: ms per KB (input check + output check + redaction; ${runs} runs)`, median: round(ms / kb, 3), p99: round(percentile(samples, 99) / kb, 3) });
+      rows.push({ label: `${kind}, ${kb >= 1024 ? `${kb / 1024} MB` : `${kb} KB`}: CPU ms per KB (input check + output check + redaction; ${runs} runs)`, median: round(ms / kb, 3), p99: round(percentile(samples, 99) / kb, 3) });
     }
   }
   const big = SIZES.at(-1);
@@ -66,10 +68,11 @@ async function baggageCost(core) {
   const meta = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', baggage };
   const samples = [];
   for (let i = 0; i < (quick ? 20 : 100); i++) {
-    const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const reading = core.readTraceCarrier(meta);
     core.extractTraceContext(reading.carrier);
-    samples.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    samples.push((c.user + c.system) / 1000);
   }
   return samples;
 }
@@ -84,6 +87,7 @@ async function requestPath() {
     const call = (text) => client.callTool({ name: 'enkrypt_secure_call_tools', arguments: { server_name: SERVER, tool_calls: [{ name: 'echo', args: { text } }] } }, undefined, { timeout: 120_000 });
     await call('warm up');
     const calls = [];
+    const cpuMs = [];
     const healthMs = [];
     for (let round = 0; round < (quick ? 1 : 3); round++) {
       let done = false;
@@ -95,15 +99,17 @@ async function requestPath() {
           await sleep(10);
         }
       })();
+      const cpu0 = await cpuSecondsOfPid(gateway.pid);
       const t0 = performance.now();
       const result = await call('a'.repeat(4 * 1000 * 1000));
       calls.push(performance.now() - t0);
+      cpuMs.push(((await cpuSecondsOfPid(gateway.pid)) - cpu0) * 1000);
       done = true;
       await poll;
       if (result.isError) throw new Error(`4 MB call failed: ${JSON.stringify(result.structuredContent).slice(0, 300)}`);
     }
     await pool.close();
-    return { calls, healthMs };
+    return { calls, cpuMs, healthMs };
   } finally {
     await gateway.stop();
   }
@@ -115,9 +121,10 @@ async function main() {
   const core = await import('@secure-mcp-gateway/telemetry-core');
   const { rows, ratios } = await costPerKb(gw);
   const bag = await baggageCost(core);
-  const { calls, healthMs } = await requestPath();
-  rows.push({ label: '1 MB baggage in _meta: readTraceCarrier + extractTraceContext (ms)', median: round(median(bag)), p99: round(percentile(bag, 99)) });
-  rows.push({ label: '4 MB argument, whole request path through the gateway (ms; HTTP, guardrails both ways, echo upstream)', median: round(median(calls)), p99: round(Math.max(...calls)) });
+  const { calls, cpuMs, healthMs } = await requestPath();
+  rows.push({ label: '1 MB baggage in _meta: readTraceCarrier + extractTraceContext (CPU ms)', median: round(median(bag)), p99: round(percentile(bag, 99)) });
+  rows.push({ label: '4 MB argument, whole request path through the gateway (wall ms; HTTP, guardrails both ways, echo upstream)', median: round(median(calls)), p99: round(Math.max(...calls)) });
+  rows.push({ label: '4 MB argument: gateway process CPU for the call (ms; upstream excluded)', median: round(median(cpuMs)), p99: round(Math.max(...cpuMs)) });
   rows.push({ label: `/healthz latency while the 4 MB call runs (ms; ${healthMs.length} answers, p99 column = max)`, median: round(median(healthMs)), p99: round(Math.max(...healthMs)) });
   const checks = [
     ...ratios.map(({ kind, ratio }) => ({ ok: ratio < 2, text: `${kind}: per-KB cost at ${SIZES.at(-1) / 1024} MB is ${round(ratio)}x that at 1 KB (target < 2)` })),
@@ -132,6 +139,7 @@ async function main() {
     rows,
     target: { text: checks.map((c) => `${c.ok ? 'met' : 'MISSED'}: ${c.text}`).join('; '), met: checks.every((c) => c.ok) },
     notes:
+      'Engine rows and the baggage row are process CPU time (robust to a busy machine); the request path and /healthz rows are wall time. ' +
       'Engine rows run in this process on the built gateway (dist/): LocalPolicyEngine.checkInput (PII redaction, keywords, injection phrases), ' +
       'checkOutput (PII, relevancy, adherence, hallucination) and redactPiiText on the same text. "letters" is the input that made the old ' +
       'email pattern quadratic. The request path runs the built CLI with the stdout provider; /healthz is polled every 10 ms during the call.',
