@@ -6,6 +6,7 @@
 // 2. the whole request path for a 4 MB argument through the built gateway (HTTP, guardrails both
 //    ways, the echo upstream) and the /healthz latency while it runs;
 // 3. what a 1 MB baggage in _meta costs (read within the W3C limits and parsed).
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { emitResult, median, percentile, quick, round, runCase, sleep } from '../lib/common.mjs';
@@ -77,6 +78,13 @@ async function baggageCost(core) {
   return samples;
 }
 
+/** Peak resident set size of a process so far (VmHWM), in MB. */
+async function peakRssMb(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1]);
+  return kb / 1024;
+}
+
 async function requestPath() {
   const config = writeGatewayConfig(gatewayTelemetry('stdout'));
   const gateway = await startGateway(config, { expect: 'active' });
@@ -88,6 +96,7 @@ async function requestPath() {
     await call('warm up');
     const calls = [];
     const cpuMs = [];
+    const rss0 = await peakRssMb(gateway.pid);
     const healthMs = [];
     for (let round = 0; round < (quick ? 1 : 3); round++) {
       let done = false;
@@ -108,8 +117,9 @@ async function requestPath() {
       await poll;
       if (result.isError) throw new Error(`4 MB call failed: ${JSON.stringify(result.structuredContent).slice(0, 300)}`);
     }
+    const rssGrowth = (await peakRssMb(gateway.pid)) - rss0;
     await pool.close();
-    return { calls, cpuMs, healthMs };
+    return { calls, cpuMs, healthMs, rssGrowth };
   } finally {
     await gateway.stop();
   }
@@ -121,10 +131,11 @@ async function main() {
   const core = await import('@secure-mcp-gateway/telemetry-core');
   const { rows, ratios } = await costPerKb(gw);
   const bag = await baggageCost(core);
-  const { calls, cpuMs, healthMs } = await requestPath();
+  const { calls, cpuMs, healthMs, rssGrowth } = await requestPath();
   rows.push({ label: '1 MB baggage in _meta: readTraceCarrier + extractTraceContext (CPU ms)', median: round(median(bag)), p99: round(percentile(bag, 99)) });
   rows.push({ label: '4 MB argument, whole request path through the gateway (wall ms; HTTP, guardrails both ways, echo upstream)', median: round(median(calls)), p99: round(Math.max(...calls)) });
   rows.push({ label: '4 MB argument: gateway process CPU for the call (ms; upstream excluded)', median: round(median(cpuMs)), p99: round(Math.max(...cpuMs)) });
+  rows.push({ label: 'gateway peak RSS growth over the 4 MB calls (MB; VmHWM after minus before)', median: round(rssGrowth) });
   rows.push({ label: `/healthz latency while the 4 MB call runs (ms; ${healthMs.length} answers, p99 column = max)`, median: round(median(healthMs)), p99: round(Math.max(...healthMs)) });
   const checks = [
     ...ratios.map(({ kind, ratio }) => ({ ok: ratio < 2, text: `${kind}: per-KB cost at ${SIZES.at(-1) / 1024} MB is ${round(ratio)}x that at 1 KB (target < 2)` })),

@@ -698,6 +698,15 @@ export class Gateway {
       return fail('error', 'invalid_arguments', `Arguments for "${tool}" do not match its input schema: ${validation.errorMessage}`);
     }
 
+    // Starting (or restarting) the upstream process is bounded by discovery_timeout, not by the
+    // tool's budget: a call is not failed because its upstream had to be started first.
+    try {
+      await this.upstreams.ensureConnected(server, this.options.config.gateway.common_mcp_gateway_config.timeout_settings.discovery_timeout * 1000);
+    } catch (error) {
+      const e = toGatewayError(error);
+      return fail('error', e.errorType, e.message);
+    }
+
     const guard = server.enable_tool_guardrails;
     let args = rawArgs;
     // One budget for the whole call: guardrails and redaction spend it as the upstream call does.

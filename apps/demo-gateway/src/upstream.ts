@@ -167,6 +167,11 @@ export class UpstreamManager {
     return pending;
   }
 
+  /** Resolves once the server has a live connection (starting its process if needed, within `timeoutMs`). */
+  async ensureConnected(server: ServerConfig, timeoutMs: number): Promise<void> {
+    await this.connection(server, timeoutMs);
+  }
+
   async listTools(server: ServerConfig, timeoutMs: number, signal: AbortSignal): Promise<Tool[]> {
     const connection = await this.connection(server, timeoutMs);
     try {
