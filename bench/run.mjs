@@ -22,7 +22,7 @@ const only = argv.filter((a) => !a.startsWith('--'));
 const write = argv.includes('--write') || (!quick && only.length === 0);
 
 // The order; any other case file runs after these, alphabetically.
-const ORDER = ['tool-call', 'stdout-vs-pino', 'gateway-throughput', 'gateway-memory', 'span-burst', 'startup', 'collector-down'];
+const ORDER = ['tool-call', 'stdout-vs-pino', 'gateway-throughput', 'gateway-memory', 'span-burst', 'startup', 'collector-down', 'guardrail-scan'];
 const CASE_TIMEOUT_MS = quick ? 120_000 : 300_000;
 
 function cpuDetail() {

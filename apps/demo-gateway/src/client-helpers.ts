@@ -27,12 +27,12 @@ export async function callGateway(
   client: Client,
   name: string,
   args: Record<string, unknown> = {},
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; meta?: Record<string, unknown> } = {},
 ): Promise<GatewayCall> {
   const { traceparent, traceId, spanId } = newTraceparent();
   try {
     // With a signal, aborting it sends `notifications/cancelled` to the gateway (SDK behaviour).
-    const result = (await client.callTool({ name, arguments: args, _meta: { traceparent } }, undefined, options.signal ? { signal: options.signal } : undefined)) as CallToolResult;
+    const result = (await client.callTool({ name, arguments: args, _meta: { ...options.meta, traceparent } }, undefined, options.signal ? { signal: options.signal } : undefined)) as CallToolResult;
     const first = result.content[0];
     let body: Record<string, unknown> | undefined;
     if (first?.type === 'text') {

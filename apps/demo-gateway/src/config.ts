@@ -3,6 +3,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, loadGatewayConfig, parseGatewayConfig } from '@secure-mcp-gateway/telemetry-core';
 import { DEFAULT_MAX_SESSIONS } from '@secure-mcp-gateway/metrics-catalog';
+import { DEFAULT_MAX_SCAN_CHARS } from './guardrails';
+
+export const DEFAULT_MAX_SESSIONS_PER_KEY = 100;
+export const DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS = 1800;
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_RESULT_BYTES = 4 * 1024 * 1024;
 
 /**
  * The gateway's own sections of `enkrypt_mcp_config.json` (the Python gateway's shape),
@@ -87,6 +93,16 @@ const CommonSchema = z.looseObject({
   timeout_settings: TimeoutSettingsSchema.prefault({}),
   /** Cap on concurrent sessions (all transports); initialize beyond it is refused (HTTP 503). */
   max_sessions: z.number().int().positive().default(DEFAULT_MAX_SESSIONS),
+  /** Cap on concurrent sessions opened with one gateway key, so one key cannot take every slot (HTTP 503). */
+  max_sessions_per_key: z.number().int().positive().default(DEFAULT_MAX_SESSIONS_PER_KEY),
+  /** Seconds a session may stay idle before the gateway closes it (and the Retry-After of a refusal). */
+  session_idle_timeout_seconds: z.number().positive().default(DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS),
+  /** Largest HTTP request body accepted, bytes (larger: HTTP 413 with a JSON-RPC error). */
+  max_request_bytes: z.number().int().positive().default(DEFAULT_MAX_REQUEST_BYTES),
+  /** Largest upstream tool result forwarded, bytes of its content (larger: error upstream_result_too_large). */
+  max_result_bytes: z.number().int().positive().default(DEFAULT_MAX_RESULT_BYTES),
+  /** Most characters of text a guardrail check scans (more: the call fails closed, guardrail_scan_budget_exceeded). */
+  guardrail_max_scan_chars: z.number().int().positive().default(DEFAULT_MAX_SCAN_CHARS),
 });
 
 export const GatewaySectionsSchema = z.looseObject({
@@ -169,10 +185,10 @@ function crossCheck(sections: GatewaySections): { path: string; message: string 
   for (const [key, entry] of Object.entries(sections.apikeys)) {
     // The key itself is a secret: the path names it by position, never by value.
     const where = `apikeys[#${Object.keys(sections.apikeys).indexOf(key) + 1}]`;
-    if (!sections.projects[entry.project_id]) issues.push({ path: `${where}.project_id`, message: `unknown project "${entry.project_id}"` });
+    if (!own(sections.projects, entry.project_id)) issues.push({ path: `${where}.project_id`, message: `unknown project "${entry.project_id}"` });
   }
   for (const [id, project] of Object.entries(sections.projects)) {
-    if (!sections.mcp_configs[project.mcp_config_id]) {
+    if (!own(sections.mcp_configs, project.mcp_config_id)) {
       issues.push({ path: jsonPath(['projects', id, 'mcp_config_id']), message: `unknown mcp_config "${project.mcp_config_id}"` });
     }
   }
@@ -201,11 +217,12 @@ export function parseConfig(raw: unknown, options: { source?: string; dir?: stri
     }
   }
   if (issues.length > 0 || !result.success) throw new GatewayConfigError(source, dedupe(issues));
-  const cross = crossCheck(result.data);
+  const gateway = withNullPrototypes(result.data);
+  const cross = crossCheck(gateway);
   if (cross.length > 0) throw new GatewayConfigError(source, cross);
   return {
     raw: raw as Record<string, unknown>,
-    gateway: result.data,
+    gateway,
     dir: options.dir ?? process.cwd(),
     path: options.source && options.source !== '(inline config)' ? options.source : undefined,
   };
@@ -247,9 +264,33 @@ export function loadConfig(file: string): LoadedGatewayConfig {
   return { ...parseConfig(json, { source: absolute, dir: path.dirname(absolute) }), path: absolute };
 }
 
+/** A copy of a record without a prototype: no `Object.prototype` name can be found in it. */
+function nullPrototype<V>(record: Record<string, V>): Record<string, V> {
+  return Object.assign(Object.create(null) as Record<string, V>, record);
+}
+
+/**
+ * The sections whose keys clients name (keys, projects, configs, users) as null-prototype
+ * records; lookups also go through `own()`, so neither `constructor` nor `__proto__` resolves.
+ */
+function withNullPrototypes(sections: GatewaySections): GatewaySections {
+  return {
+    ...sections,
+    apikeys: nullPrototype(sections.apikeys),
+    projects: nullPrototype(sections.projects),
+    mcp_configs: nullPrototype(sections.mcp_configs),
+    users: nullPrototype(sections.users),
+  };
+}
+
+/** `record[key]` when it is the record's own property, else undefined. */
+export function own<V>(record: Readonly<Record<string, V>>, key: string): V | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
 /** The servers a project may use, by gateway key's project. */
 export function serversForProject(sections: GatewaySections, projectId: string): ServerConfig[] {
-  const project = sections.projects[projectId];
+  const project = own(sections.projects, projectId);
   if (!project) return [];
-  return sections.mcp_configs[project.mcp_config_id]?.mcp_config ?? [];
+  return own(sections.mcp_configs, project.mcp_config_id)?.mcp_config ?? [];
 }

@@ -22,11 +22,17 @@ import {
   getMeter,
   getTracer,
   injectTraceContext,
+  readTraceCarrier,
   redactSecrets,
 } from '@secure-mcp-gateway/telemetry-core';
 import { TtlCache } from './cache';
 import { serversForProject, type GuardrailPolicy, type LoadedGatewayConfig, type ServerConfig } from './config';
-import { LocalPolicyEngine, redactPii, type GuardrailEngine, type GuardrailVerdict, type PiiFinding } from './guardrails';
+import { LocalPolicyEngine, ScanBudgetError, type GuardrailEngine, type GuardrailVerdict } from './guardrails';
+import { GatewayKeyStore, keyFromHeaders, type KeyGrant } from './key-store';
+import { findingsOf, redactPii, redactPiiInValue, redactPiiText, type PiiFinding, type PiiType } from './pii';
+import { startRuntimeMetrics } from './runtime-metrics';
+import { SessionTable, type SessionRefusal } from './session-table';
+import { ScanPacer } from './text-scan';
 import { OperationTimeoutError, TimeoutManager } from './timeouts';
 import { UpstreamError, UpstreamManager } from './upstream';
 import { GATEWAY_TOOLS, toolSchemas, type GatewayToolName } from './tools';
@@ -35,8 +41,6 @@ export const GATEWAY_NAME = 'secure-mcp-gateway';
 export const GATEWAY_VERSION = '0.1.0';
 /** The env var holding the gateway key on the stdio transport (as in the Python gateway). */
 export const GATEWAY_KEY_ENV = 'ENKRYPT_GATEWAY_KEY';
-/** HTTP headers accepted for the gateway key, first match wins (`Authorization: Bearer` too). */
-export const GATEWAY_KEY_HEADERS = ['apikey', 'x-enkrypt-gateway-key'] as const;
 /** Where the gateway reports the trace context the upstream server saw, in a result's `_meta`. */
 export const UPSTREAM_TRACE_META_KEY = 'io.secure-mcp-gateway/trace';
 
@@ -52,14 +56,27 @@ export const STEP_SPANS = {
   redaction: 'gateway.redaction',
 } as const;
 
-/** `max_sessions` sessions are open; the transport refuses the new one (HTTP 503). */
+/**
+ * `max_sessions` sessions are open, or `max_sessions_per_key` for this key; the transport
+ * refuses the new one (HTTP 503, Retry-After = `retryAfterSeconds`).
+ */
 export class SessionLimitError extends Error {
-  constructor(readonly maxSessions: number) {
+  readonly reason: SessionRefusal['reason'];
+  /** The limit that was reached. */
+  readonly maxSessions: number;
+  readonly retryAfterSeconds: number;
+  constructor(refusal: SessionRefusal) {
     super(
-      `Too many sessions: the gateway already has ${maxSessions} open (common_mcp_gateway_config.max_sessions); ` +
-        'close idle sessions (DELETE /mcp) or retry later',
+      refusal.reason === 'max_sessions'
+        ? `Too many sessions: the gateway already has ${refusal.limit} open (common_mcp_gateway_config.max_sessions); ` +
+            `close idle sessions (DELETE /mcp) or retry in ${refusal.retryAfterSeconds} s`
+        : `Too many sessions for this gateway key: it already has ${refusal.limit} open (common_mcp_gateway_config.max_sessions_per_key); ` +
+            `close idle sessions (DELETE /mcp) or retry in ${refusal.retryAfterSeconds} s`,
     );
     this.name = 'SessionLimitError';
+    this.reason = refusal.reason;
+    this.maxSessions = refusal.limit;
+    this.retryAfterSeconds = refusal.retryAfterSeconds;
   }
 }
 
@@ -85,6 +102,8 @@ export interface Session {
   readonly transport: TransportKind;
   /** The key the stdio process was started with (stdio only). */
   readonly envKey?: string | undefined;
+  /** Non-secret id of the key that opened the session (per-key session cap). */
+  readonly keyId?: string | undefined;
   userId?: string;
   projectId?: string;
 }
@@ -141,7 +160,8 @@ export class Gateway {
   private readonly toolCache: TtlCache<DiscoveredServer>;
   private readonly serversCache: TtlCache<ServerConfig[]>;
   private readonly guardrails: GuardrailEngine;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions: SessionTable<Session>;
+  private readonly keys: GatewayKeyStore;
   private readonly stopGauges: (() => void)[] = [];
   private readonly validator = new AjvJsonSchemaValidator();
   private readonly capturePayloads: boolean;
@@ -160,12 +180,19 @@ export class Gateway {
       timeout: t.escalation_policies.timeout_threshold,
       fail: t.escalation_policies.fail_threshold,
     });
-    this.upstreams = new UpstreamManager(options.config.dir);
+    this.upstreams = new UpstreamManager(options.config.dir, common.max_result_bytes);
     const toolTtlMs = (common.tool_cache_ttl_seconds ?? common.enkrypt_tool_cache_expiration * 3600) * 1000;
     this.toolCache = new TtlCache('tools', toolTtlMs);
     this.serversCache = new TtlCache('servers', common.enkrypt_gateway_cache_expiration * 3600 * 1000);
-    this.guardrails = options.guardrails ?? new LocalPolicyEngine();
+    this.guardrails = options.guardrails ?? new LocalPolicyEngine({ maxScanChars: common.guardrail_max_scan_chars });
     this.capturePayloads = options.capturePayloads ?? false;
+    this.keys = new GatewayKeyStore(Object.entries(gateway.apikeys));
+    this.sessions = new SessionTable<Session>({
+      maxSessions: common.max_sessions,
+      maxSessionsPerKey: common.max_sessions_per_key,
+      idleTimeoutMs: common.session_idle_timeout_seconds * 1000,
+    });
+    this.stopGauges.push(startRuntimeMetrics());
 
     // Gauges read the live session table at collection time, so they fall as well as rise.
     this.stopGauges.push(
@@ -182,36 +209,58 @@ export class Gateway {
 
   // ---------------------------------------------------------------- sessions
 
-  /** Throws SessionLimitError when `max_sessions` sessions are already open. */
-  openSession(transport: TransportKind, options: { id?: string; envKey?: string | undefined } = {}): Session {
-    const max = this.options.config.gateway.common_mcp_gateway_config.max_sessions;
-    if (this.sessions.size >= max) {
-      this.log.warn('session_refused', { transport, reason: 'max_sessions', max_sessions: max });
-      throw new SessionLimitError(max);
+  /**
+   * Throws SessionLimitError when `max_sessions` sessions are already open, or
+   * `max_sessions_per_key` for the key (`keyId`) opening it.
+   */
+  openSession(transport: TransportKind, options: { id?: string; envKey?: string | undefined; keyId?: string | undefined } = {}): Session {
+    const refusal = this.sessions.refusal(options.keyId);
+    if (refusal) {
+      this.log.warn('session_refused', { transport, reason: refusal.reason, limit: refusal.limit, retry_after_s: refusal.retryAfterSeconds });
+      throw new SessionLimitError(refusal);
     }
-    const session: Session = { id: options.id ?? randomUUID(), transport, envKey: options.envKey };
-    this.sessions.set(session.id, session);
+    const session: Session = { id: options.id ?? randomUUID(), transport, envKey: options.envKey, keyId: options.keyId };
+    this.sessions.add(session, options.keyId);
     this.log.info('session_opened', { transport, session_id: session.id });
     return session;
   }
 
   /**
-   * Checks a gateway key before a session is opened (HTTP initialize), so unauthenticated
-   * clients hold no session. A failure is counted like a failed call's; success is counted per call.
+   * Checks a gateway key (HTTP: on every request, before its body reaches the MCP SDK), so
+   * unauthenticated clients hold no session and reach no handler. A failure is counted in
+   * `enkrypt_auth_failure_total`; success is counted per call. Nothing is logged per attempt
+   * (the transport reports a summary).
    */
-  checkSessionKey(transport: TransportKind, key: string | undefined): { ok: true } | { ok: false; reason: 'missing_key' | 'invalid_key'; message: string } {
-    if (key && this.options.config.gateway.apikeys[key]) return { ok: true };
+  checkKey(transport: TransportKind, key: string | undefined): { ok: true; grant: KeyGrant } | { ok: false; reason: 'missing_key' | 'invalid_key'; message: string } {
+    const grant = this.keys.lookup(key);
+    if (grant) return { ok: true, grant };
     const reason = key ? 'invalid_key' : 'missing_key';
     this.metrics.authFailure.add(1, { transport, reason });
-    this.log.warn('session_refused', { transport, reason });
-    const how = transport === 'stdio' ? `the ${GATEWAY_KEY_ENV} environment variable` : `the "apikey" header (or Authorization: Bearer)`;
-    return { ok: false, reason, message: key ? `Unauthorized: the gateway key in ${how} is not recognised` : `Unauthorized: no gateway key; set ${how}` };
+    return { ok: false, reason, message: unauthorizedMessage(transport, key) };
+  }
+
+  /** Marks a session as used (it is not closed as idle for another `session_idle_timeout_seconds`). */
+  touchSession(id: string): void {
+    this.sessions.touch(id);
+  }
+
+  /** Ids of the sessions idle past `session_idle_timeout_seconds` (the transport closes them). */
+  idleSessions(): string[] {
+    return this.sessions.expired();
+  }
+
+  get sessionIdleTimeoutMs(): number {
+    return this.sessions.limits.idleTimeoutMs;
+  }
+
+  /** `common_mcp_gateway_config.max_request_bytes`: the HTTP body limit. */
+  get maxRequestBytes(): number {
+    return this.options.config.gateway.common_mcp_gateway_config.max_request_bytes;
   }
 
   closeSession(id: string): void {
-    const session = this.sessions.get(id);
+    const session = this.sessions.delete(id);
     if (!session) return;
-    this.sessions.delete(id);
     this.log.info('session_closed', { transport: session.transport, session_id: id });
   }
 
@@ -229,7 +278,8 @@ export class Gateway {
     const server = new Server({ name: GATEWAY_NAME, version: GATEWAY_VERSION }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
       const started = performance.now();
-      const parent = extractTraceContext((request.params?._meta ?? {}) as Record<string, unknown>, context.active());
+      // Trace context is parsed only for a caller with a valid key.
+      const parent = this.keyGrant(session, extra) ? this.traceParent(request.params?._meta) : context.active();
       const span = this.tracer.startSpan(
         'tools/list',
         {
@@ -274,7 +324,10 @@ export class Gateway {
     // span names and metric labels, anything else is `_OTHER` (as semconv buckets unknown values).
     const knownTool = GATEWAY_TOOLS.some((t) => t.name === toolName);
     const toolLabel = knownTool ? toolName : OTHER_TOOL;
-    const parent = extractTraceContext((request.params._meta ?? {}) as Record<string, unknown>, context.active());
+    // The key is checked before the trace context is parsed: an unauthenticated caller's
+    // `_meta` is never read. (The auth step below records the outcome.)
+    const grant = this.keyGrant(session, extra);
+    const parent = grant ? this.traceParent(request.params._meta) : context.active();
     const attributes: Attributes = {
       'mcp.method.name': 'tools/call',
       'gen_ai.tool.name': toolLabel,
@@ -290,7 +343,7 @@ export class Gateway {
     let errorType: string | undefined;
     try {
       const result = await context.with(ctx, async () => {
-        const identity = await this.authenticate(session, extra);
+        const identity = await this.authenticate(session, grant, extra);
         const tool = GATEWAY_TOOLS.find((t) => t.name === toolName);
         if (!tool) {
           throw new GatewayError('unknown_tool', `Unknown tool "${toolName}". This gateway offers: ${GATEWAY_TOOLS.map((t) => t.name).join(', ')}`);
@@ -361,27 +414,39 @@ export class Gateway {
     });
   }
 
-  private authenticate(session: Session, extra: Extra): Promise<Identity> {
+  private presentedKey(session: Session, extra: Extra): string | undefined {
+    return session.transport === 'stdio' ? session.envKey : keyFromHeaders(extra.requestInfo?.headers ?? {});
+  }
+
+  /** The caller's grant, or undefined for a missing or unknown key (nothing recorded). */
+  private keyGrant(session: Session, extra: Extra): KeyGrant | undefined {
+    return this.keys.lookup(this.presentedKey(session, extra));
+  }
+
+  /** The parent context from MCP `_meta`, read within the W3C limits (what is cut is counted). */
+  private traceParent(meta: unknown): Context {
+    const reading = readTraceCarrier(meta);
+    if (reading.truncated) {
+      for (const [field, n] of Object.entries(reading.dropped)) if (n > 0) this.metrics.traceContextDropped.add(n, { field });
+    }
+    return extractTraceContext(reading.carrier as Record<string, unknown>, context.active());
+  }
+
+  private authenticate(session: Session, grant: KeyGrant | undefined, extra: Extra): Promise<Identity> {
     const transport = session.transport;
     return this.step(STEP_SPANS.auth, { 'network.transport': this.networkTransport(session) }, async (span) => {
-      const key = session.transport === 'stdio' ? session.envKey : keyFromHeaders(extra.requestInfo?.headers ?? {});
-      const entry = key ? this.options.config.gateway.apikeys[key] : undefined;
-      if (!key || !entry) {
+      if (!grant) {
+        const key = this.presentedKey(session, extra);
         const reason = key ? 'invalid_key' : 'missing_key';
         this.metrics.authFailure.add(1, { transport, reason });
         span.setAttribute('enkrypt.auth.outcome', reason);
-        const how = transport === 'stdio' ? `the ${GATEWAY_KEY_ENV} environment variable` : `the "apikey" header (or Authorization: Bearer)`;
-        throw new GatewayError(
-          'unauthorized',
-          key ? `Unauthorized: the gateway key in ${how} is not recognised` : `Unauthorized: no gateway key; set ${how}`,
-          ErrorCode.InvalidRequest,
-        );
+        throw new GatewayError('unauthorized', unauthorizedMessage(transport, key), ErrorCode.InvalidRequest);
       }
       this.metrics.authSuccess.add(1, { transport });
       span.setAttribute('enkrypt.auth.outcome', 'success');
-      session.userId = entry.user_id;
-      session.projectId = entry.project_id;
-      return { projectId: entry.project_id, userId: entry.user_id };
+      session.userId = grant.userId;
+      session.projectId = grant.projectId;
+      return { projectId: grant.projectId, userId: grant.userId };
     });
   }
 
@@ -558,12 +623,18 @@ export class Gateway {
         { type: 'text', text: JSON.stringify(summary) },
         ...(allOk ? [] : [{ type: 'text' as const, text: lines.join('\n') }]),
       ],
-      structuredContent: { ...summary, ...(first?.error_type ? { error_type: first.error_type } : {}) },
+      // The payloads travel once, in the text above; the structured form is the summary a client
+      // branches on (statuses, error types, guardrail findings), so a large result is not sent twice.
+      structuredContent: {
+        ...summary,
+        results: results.map(({ content: _content, structuredContent: _structured, ...rest }) => rest),
+        ...(first?.error_type ? { error_type: first.error_type } : {}),
+      },
       ...(allOk ? {} : { isError: true }),
     };
   }
 
-  private async secureCallOne(server: ServerConfig, tool: string, rawArgs: Record<string, unknown>, session: Session, extra: Extra): Promise<CallOutcome> {
+  private async secureCallOne(server: ServerConfig, tool: string, rawArgs: Record<string, unknown>, _session: Session, extra: Extra): Promise<CallOutcome> {
     const serverName = server.server_name;
     const started = performance.now();
     const m = this.metrics;
@@ -627,12 +698,26 @@ export class Gateway {
       return fail('error', 'invalid_arguments', `Arguments for "${tool}" do not match its input schema: ${validation.errorMessage}`);
     }
 
+    // Starting (or restarting) the upstream process is bounded by discovery_timeout, not by the
+    // tool's budget: a call is not failed because its upstream had to be started first.
+    try {
+      await this.upstreams.ensureConnected(server, this.options.config.gateway.common_mcp_gateway_config.timeout_settings.discovery_timeout * 1000);
+    } catch (error) {
+      const e = toGatewayError(error);
+      return fail('error', e.errorType, e.message);
+    }
+
     const guard = server.enable_tool_guardrails;
     let args = rawArgs;
+    // One budget for the whole call: guardrails and redaction spend it as the upstream call does.
+    const budget = this.budgetMs(server);
+    const deadline = performance.now() + budget;
+    const remaining = (): number => Math.max(0, deadline - performance.now());
+    const outOfBudget = (): CallOutcome => fail('timeout', 'timeout', `Tool "${tool}" on "${serverName}" exceeded its ${budget / 1000} s timeout budget`);
     // 2. input guardrails
     if (guard && server.input_guardrails_policy.enabled) {
       const verdict = await this.step(STEP_SPANS.inputGuardrails, { 'enkrypt.server': serverName, 'gen_ai.tool.name': tool }, async (span) => {
-        const v = await this.callGuardrail('input', serverName, server.input_guardrails_policy, (signal) =>
+        const v = await this.callGuardrail('input', serverName, remaining(), (signal) =>
           this.guardrails.checkInput({ server: serverName, tool, toolDescription: toolDef.description, args, policy: server.input_guardrails_policy }, signal),
         );
         span.setAttribute('enkrypt.guardrails.violations', v.violations.map((x) => x.type));
@@ -658,9 +743,9 @@ export class Gateway {
         outcome.guardrails.redacted = { input: verdict.pii.map((p) => p.type) };
       }
     }
+    if (remaining() <= 0) return outOfBudget();
 
-    // 3. the upstream call, under the tool budget, as an MCP CLIENT span
-    const budget = this.budgetMs(server);
+    // 3. the upstream call, under what is left of the budget, as an MCP CLIENT span
     let result: CallToolResult;
     try {
       result = await this.step(STEP_SPANS.upstreamCall, { 'enkrypt.server': serverName, 'gen_ai.tool.name': tool, 'enkrypt.timeout.budget_ms': budget }, () =>
@@ -668,14 +753,17 @@ export class Gateway {
           'tool_call',
           budget,
           `Tool "${tool}" on "${serverName}"`,
-          (signal) => this.upstreamCall(server, tool, args, session, signal),
+          (signal) => this.upstreamCall(server, tool, args, budget, signal),
           {
             callerSignal: extra.signal,
+            spentMs: budget - remaining(),
             attributes: { server: serverName, tool },
-            // Still wedged at the fail level: replace the upstream process so the next call gets a live one.
+            // Still wedged at the fail level: the call was cancelled on its own (its signal);
+            // the upstream process is replaced for new calls, and the old one stops once its
+            // other calls in flight have settled.
             onFail: () => {
               this.log.warn('upstream_recycled', { server: serverName, reason: 'timeout_fail_level' });
-              void this.upstreams.recycle(serverName);
+              void this.upstreams.recycle(server, this.options.config.gateway.common_mcp_gateway_config.timeout_settings.discovery_timeout * 1000);
             },
           },
         ),
@@ -685,20 +773,27 @@ export class Gateway {
       return fail(e.errorType === 'timeout' ? 'timeout' : 'error', e.errorType, e.message);
     }
     outcome.upstream_meta = result._meta as Record<string, unknown> | undefined;
+    // Redaction runs within what is left of the budget; out of time, nothing unredacted is sent.
+    const redactionFailed = (error: Error): CallOutcome =>
+      error.name === 'TimeoutError' || error.name === 'AbortError' ? outOfBudget() : fail('error', 'redaction_failed', `Output redaction failed: ${error.message}`);
+    const redactOutput = async (direction: 'output', findings?: readonly PiiFinding[]): Promise<void> => {
+      const redacted = await this.redactResult(result, remaining());
+      const found = findings ?? redacted.findings;
+      if (redacted.findings.length === 0 && !findings) return;
+      result = await this.step(STEP_SPANS.redaction, { 'enkrypt.direction': direction, 'enkrypt.server': serverName }, async (span) => {
+        for (const p of found) m.piiRedactions.add(p.count, { server: serverName, direction, pii_type: p.type });
+        span.setAttribute('enkrypt.pii.types', found.map((p) => p.type));
+        return redacted.result;
+      });
+      outcome.guardrails = { ...outcome.guardrails, redacted: { ...outcome.guardrails?.redacted, output: found.map((p) => p.type) } };
+    };
 
     if (result.isError) {
       // An upstream error is output too: under a PII-redacting output policy it is redacted before
       // it reaches the client (its other output checks do not apply to an error).
       if (guard && server.output_guardrails_policy.enabled && server.output_guardrails_policy.additional_config.pii_redaction) {
-        const redacted = redactResultCounting(result);
-        if (redacted.findings.length > 0) {
-          result = await this.step(STEP_SPANS.redaction, { 'enkrypt.direction': 'output', 'enkrypt.server': serverName }, async (span) => {
-            for (const p of redacted.findings) m.piiRedactions.add(p.count, { server: serverName, direction: 'output', pii_type: p.type });
-            span.setAttribute('enkrypt.pii.types', redacted.findings.map((p) => p.type));
-            return redacted.result;
-          });
-          outcome.guardrails = { ...outcome.guardrails, redacted: { ...outcome.guardrails?.redacted, output: redacted.findings.map((p) => p.type) } };
-        }
+        const failed = await redactOutput('output').then(() => undefined, (error: unknown) => error as Error);
+        if (failed) return redactionFailed(failed);
       }
       outcome.content = result.content;
       return fail('failure', 'tool_error', `The tool reported an error: ${textOf(result).slice(0, 300)}`);
@@ -706,9 +801,11 @@ export class Gateway {
 
     // 4. output guardrails and redaction
     if (guard && server.output_guardrails_policy.enabled) {
-      const text = textOf(result);
+      if (remaining() <= 0) return outOfBudget();
+      // Structured content is output too: the guardrails see it (as JSON) beside the text.
+      const text = result.structuredContent ? `${textOf(result)}\n${JSON.stringify(result.structuredContent)}` : textOf(result);
       const verdict = await this.step(STEP_SPANS.outputGuardrails, { 'enkrypt.server': serverName, 'gen_ai.tool.name': tool }, async (span) => {
-        const v = await this.callGuardrail('output', serverName, server.output_guardrails_policy, (signal) =>
+        const v = await this.callGuardrail('output', serverName, remaining(), (signal) =>
           this.guardrails.checkOutput({ server: serverName, tool, toolDescription: toolDef.description, args, text, policy: server.output_guardrails_policy }, signal),
         );
         span.setAttribute('enkrypt.guardrails.violations', v.violations.map((x) => x.type));
@@ -726,12 +823,8 @@ export class Gateway {
         return fail('blocked', `output_${blocking.type}`, `Blocked by output guardrails (${server.output_guardrails_policy.policy_name}): ${blocking.detail}`);
       }
       if (verdict.redacted !== undefined) {
-        result = await this.step(STEP_SPANS.redaction, { 'enkrypt.direction': 'output', 'enkrypt.server': serverName }, async (span) => {
-          for (const p of verdict.pii) m.piiRedactions.add(p.count, { server: serverName, direction: 'output', pii_type: p.type });
-          span.setAttribute('enkrypt.pii.types', verdict.pii.map((p) => p.type));
-          return redactResult(result);
-        });
-        outcome.guardrails = { ...outcome.guardrails, redacted: { ...outcome.guardrails.redacted, output: verdict.pii.map((p) => p.type) } };
+        const failed = await redactOutput('output', verdict.pii).then(() => undefined, (error: unknown) => error as Error);
+        if (failed) return redactionFailed(failed);
       }
     }
     outcome.content = result.content;
@@ -739,7 +832,26 @@ export class Gateway {
     return finish();
   }
 
-  private async upstreamCall(server: ServerConfig, tool: string, args: Record<string, unknown>, session: Session, signal: AbortSignal): Promise<CallToolResult> {
+  /** `result` with PII redacted in its text content and structured content, within `budgetMs`. */
+  private async redactResult(result: CallToolResult, budgetMs: number): Promise<{ result: CallToolResult; findings: PiiFinding[] }> {
+    const pacer = new ScanPacer(AbortSignal.timeout(Math.max(1, Math.ceil(budgetMs))));
+    const counts = new Map<PiiType, number>();
+    const content: CallToolResult['content'] = [];
+    for (const c of result.content) {
+      if (c.type !== 'text') {
+        content.push(c);
+        continue;
+      }
+      const r = await redactPiiText(c.text, pacer);
+      for (const f of r.findings) counts.set(f.type, (counts.get(f.type) ?? 0) + f.count);
+      content.push({ ...c, text: r.text });
+    }
+    const out: CallToolResult = { ...result, content };
+    if (result.structuredContent) out.structuredContent = (await redactPiiInValue(result.structuredContent, counts, pacer)) as Record<string, unknown>;
+    return { result: out, findings: findingsOf(counts) };
+  }
+
+  private async upstreamCall(server: ServerConfig, tool: string, args: Record<string, unknown>, budget: number, signal: AbortSignal): Promise<CallToolResult> {
     const span = this.tracer.startSpan(`tools/call ${tool}`, {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -758,12 +870,13 @@ export class Gateway {
     const started = performance.now();
     let errorType: string | undefined;
     try {
-      const budget = this.budgetMs(server);
+      const common = this.options.config.gateway.common_mcp_gateway_config;
       const result = await context.with(ctx, () =>
         this.upstreams.callTool(server, { name: tool, arguments: args, _meta: meta }, {
-          connectTimeoutMs: this.options.config.gateway.common_mcp_gateway_config.timeout_settings.discovery_timeout * 1000,
+          connectTimeoutMs: common.timeout_settings.discovery_timeout * 1000,
           requestTimeoutMs: budget * 2 + 1000,
           signal,
+          maxResultBytes: common.max_result_bytes,
         }),
       );
       if (result.isError) errorType = 'tool_error';
@@ -785,7 +898,6 @@ export class Gateway {
         'network.transport': 'pipe',
         ...(errorType ? { 'error.type': errorType } : {}),
       });
-      void session;
     }
   }
 
@@ -793,11 +905,12 @@ export class Gateway {
   private async callGuardrail(
     direction: 'input' | 'output',
     server: string,
-    _policy: GuardrailPolicy,
+    callBudgetLeftMs: number,
     fn: (signal: AbortSignal) => Promise<GuardrailVerdict>,
   ): Promise<GuardrailVerdict> {
     const endpoint = `guardrails/${direction}`;
-    const budget = this.options.config.gateway.common_mcp_gateway_config.timeout_settings.guardrail_timeout * 1000;
+    // Its own budget, but never more than what is left of the call's.
+    const budget = Math.max(1, Math.min(this.options.config.gateway.common_mcp_gateway_config.timeout_settings.guardrail_timeout * 1000, callBudgetLeftMs));
     const started = performance.now();
     let outcome: 'success' | 'error' | 'timeout' = 'success';
     try {
@@ -837,33 +950,12 @@ function textOf(result: CallToolResult): string {
     .join('\n');
 }
 
-function redactResult(result: CallToolResult): CallToolResult {
-  return {
-    ...result,
-    content: result.content.map((c) => (c.type === 'text' ? { ...c, text: redactPii(c.text).text } : c)),
-    ...(result.structuredContent ? { structuredContent: JSON.parse(redactPii(JSON.stringify(result.structuredContent)).text) } : {}),
-  };
-}
-
-/** redactResult, also returning what was found (for the redaction counters). */
-function redactResultCounting(result: CallToolResult): { result: CallToolResult; findings: PiiFinding[] } {
-  const counts = new Map<PiiFinding['type'], number>();
-  const redact = (text: string): string => {
-    const r = redactPii(text);
-    for (const f of r.findings) counts.set(f.type, (counts.get(f.type) ?? 0) + f.count);
-    return r.text;
-  };
-  const out: CallToolResult = {
-    ...result,
-    content: result.content.map((c) => (c.type === 'text' ? { ...c, text: redact(c.text) } : c)),
-    ...(result.structuredContent ? { structuredContent: JSON.parse(redact(JSON.stringify(result.structuredContent))) as Record<string, unknown> } : {}),
-  };
-  return { result: out, findings: [...counts].map(([type, count]) => ({ type, count })) };
-}
-
 function capture(value: unknown): string {
-  const text = redactPii(JSON.stringify(redactSecrets(value))).text;
-  return text.length > PAYLOAD_LIMIT ? `${text.slice(0, PAYLOAD_LIMIT)}…` : text;
+  // Only the preview is redacted (synchronously, so bounded): a generous prefix, so that PII
+  // straddling the cut is whole when redacted.
+  const json = JSON.stringify(redactSecrets(value)) ?? '';
+  const text = redactPii(json.slice(0, PAYLOAD_LIMIT * 32)).text;
+  return text.length > PAYLOAD_LIMIT || json.length > PAYLOAD_LIMIT * 32 ? `${text.slice(0, PAYLOAD_LIMIT)}…` : text;
 }
 
 function summarisePolicy(policy: GuardrailPolicy): Record<string, unknown> {
@@ -877,24 +969,16 @@ function summarisePolicy(policy: GuardrailPolicy): Record<string, unknown> {
   };
 }
 
-export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
-  const pick = (name: string): string | undefined => {
-    const v = headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  for (const name of GATEWAY_KEY_HEADERS) {
-    const v = pick(name);
-    if (v) return v.trim();
-  }
-  const auth = pick('authorization');
-  const match = auth?.match(/^Bearer\s+(.+)$/i);
-  return match?.[1]?.trim();
+function unauthorizedMessage(transport: TransportKind, key: string | undefined): string {
+  const how = transport === 'stdio' ? `the ${GATEWAY_KEY_ENV} environment variable` : `the "apikey" header (or Authorization: Bearer)`;
+  return key ? `Unauthorized: the gateway key in ${how} is not recognised` : `Unauthorized: no gateway key; set ${how}`;
 }
 
 function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error instanceof OperationTimeoutError) return new GatewayError('timeout', error.message);
   if (error instanceof UpstreamError) return new GatewayError(error.errorType, error.message);
+  if (error instanceof ScanBudgetError) return new GatewayError(error.errorType, error.message);
   if (error instanceof McpError) return new GatewayError('upstream_error', `Upstream error: ${error.message}`);
   if (error instanceof Error && error.name === 'OperationCancelledError') return new GatewayError('cancelled', error.message);
   return new GatewayError('internal_error', (error as Error)?.message ?? String(error));

@@ -1,4 +1,9 @@
 import type { GuardrailPolicy } from './config';
+import { findingsOf, redactPiiInValue, redactPiiText, stringsIn, type PiiFinding, type PiiType } from './pii';
+import { matchesAny, ScanPacer } from './text-scan';
+
+export type { PiiFinding, PiiType } from './pii';
+export { redactPii } from './pii';
 
 /**
  * Guardrails sit behind this async interface: the place a remote guardrail API (the
@@ -44,11 +49,6 @@ export interface Violation {
   readonly blocking: boolean;
 }
 
-export interface PiiFinding {
-  readonly type: PiiType;
-  readonly count: number;
-}
-
 export interface GuardrailVerdict {
   readonly violations: readonly Violation[];
   readonly pii: readonly PiiFinding[];
@@ -56,58 +56,44 @@ export interface GuardrailVerdict {
   readonly redacted?: unknown;
 }
 
-export type PiiType = 'email' | 'phone' | 'ssn' | 'credit_card' | 'ip_address';
-
-// Order matters: SSN and card numbers before the looser phone pattern.
-const PII_PATTERNS: readonly [PiiType, RegExp][] = [
-  ['email', /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g],
-  ['ssn', /\b\d{3}-\d{2}-\d{4}\b/g],
-  ['credit_card', /\b(?:\d[ -]?){13,16}\b/g],
-  ['ip_address', /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g],
-  ['phone', /(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b/g],
-];
-
-/** Finds PII in a string and returns it redacted, with counts per type. */
-export function redactPii(text: string): { text: string; findings: PiiFinding[] } {
-  const counts = new Map<PiiType, number>();
-  let out = text;
-  for (const [type, pattern] of PII_PATTERNS) {
-    out = out.replace(pattern, () => {
-      counts.set(type, (counts.get(type) ?? 0) + 1);
-      return `[REDACTED_${type.toUpperCase()}]`;
-    });
+/** The text to scan is over the engine's size budget: the call fails closed, nothing is forwarded. */
+export class ScanBudgetError extends Error {
+  readonly errorType = 'scan_budget_exceeded';
+  constructor(direction: 'input' | 'output', chars: number, budget: number) {
+    super(`the ${direction} holds ${chars} characters of text, over the guardrail scan budget of ${budget}`);
+    this.name = 'ScanBudgetError';
   }
-  return { text: out, findings: [...counts].map(([type, count]) => ({ type, count })) };
 }
 
-function redactValue(value: unknown, findings: Map<PiiType, number>): unknown {
-  if (typeof value === 'string') {
-    const result = redactPii(value);
-    for (const f of result.findings) findings.set(f.type, (findings.get(f.type) ?? 0) + f.count);
-    return result.text;
-  }
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, findings));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, findings)]));
-  }
-  return value;
-}
+/** Default guardrail scan budget, characters of text per check (a 4 MB request fits). */
+export const DEFAULT_MAX_SCAN_CHARS = 8 * 1024 * 1024;
+/** Relevancy compares words from this much of the output at most (a heuristic; bounded cost). */
+const RELEVANCY_SAMPLE_CHARS = 64 * 1024;
+/** Injection and hallucination phrases up to this long are found wherever they lie. */
+const PHRASE_OVERLAP = 4096;
 
+// Matched against lower-cased text whose whitespace runs are single spaces (normalisePhraseText):
+// no `\s+`, no case folding, so each pattern is linear and small (tools/redos-check).
 const INJECTION_PATTERNS: readonly RegExp[] = [
-  /\bignore\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above)\s+(?:instructions|prompts?|rules)/i,
-  /\bdisregard\s+(?:all\s+|the\s+)?(?:previous|prior|system)\s+(?:instructions|prompt)/i,
-  /\b(?:reveal|print|show)\s+(?:me\s+)?(?:your|the)\s+system\s+prompt/i,
-  /\byou\s+are\s+now\s+(?:DAN|in\s+developer\s+mode)/i,
-  /<\s*\/?\s*system\s*>/i,
+  /\bignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?|rules)/,
+  /\bdisregard (?:all |the )?(?:previous|prior|system) (?:instructions|prompt)/,
+  /\b(?:reveal|print|show) (?:me )?(?:your|the) system prompt/,
+  /\byou are now (?:dan|in developer mode)/,
+  /< ?(?:\/ ?)?system ?>/,
 ];
 
 const HALLUCINATION_MARKERS: readonly RegExp[] = [
-  /\bas of my (?:last )?(?:knowledge|training)\b/i,
-  /\bi (?:think|believe|guess)\b/i,
-  /\bprobably\b/i,
-  /\[citation needed\]/i,
-  /\bit is (?:widely|well) known that\b/i,
+  /\bas of my (?:last )?(?:knowledge|training)\b/,
+  /\bi (?:think|believe|guess)\b/,
+  /\bprobably\b/,
+  /\[citation needed\]/,
+  /\bit is (?:widely|well) known that\b/,
 ];
+
+/** Lower case, whitespace runs as one space: the form the phrase patterns are written for. */
+function normalisePhraseText(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ');
+}
 
 const STOP_WORDS = new Set(
   'a an and are as at be by for from has have in is it its of on or that the this to was were will with you your what which who how when where why do does please about'.split(' '),
@@ -122,13 +108,6 @@ function words(text: string): Set<string> {
   );
 }
 
-function stringsIn(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => stringsIn(v, out));
-  else if (value && typeof value === 'object') Object.values(value).forEach((v) => stringsIn(v, out));
-  return out;
-}
-
 /**
  * The local, deterministic policy engine used by the demo. It is NOT a real guardrail:
  * - input: PII (regexes) detected and, with `pii_redaction`, redacted before forwarding;
@@ -141,24 +120,33 @@ function stringsIn(value: unknown, out: string[] = []): string[] {
  */
 export class LocalPolicyEngine implements GuardrailEngine {
   readonly name = 'local';
+  private readonly maxScanChars: number;
 
-  async checkInput(request: InputCheck, _signal?: AbortSignal): Promise<GuardrailVerdict> {
+  constructor(options: { maxScanChars?: number } = {}) {
+    this.maxScanChars = options.maxScanChars ?? DEFAULT_MAX_SCAN_CHARS;
+  }
+
+  async checkInput(request: InputCheck, signal?: AbortSignal): Promise<GuardrailVerdict> {
     const { policy } = request;
+    const pacer = new ScanPacer(signal);
+    const strings = stringsIn(request.args);
+    const size = strings.reduce((n, s) => n + s.length, 0);
+    if (size > this.maxScanChars) throw new ScanBudgetError('input', size, this.maxScanChars);
     const blocks = new Set(policy.block);
     const violations: Violation[] = [];
     const findings = new Map<PiiType, number>();
-    const redacted = redactValue(request.args, findings) as Record<string, unknown>;
-    const pii = [...findings].map(([type, count]) => ({ type, count }));
+    const redacted = (await redactPiiInValue(request.args, findings, pacer)) as Record<string, unknown>;
+    const pii = findingsOf(findings);
     if (pii.length > 0) {
       violations.push({ type: 'pii', detail: `PII in arguments: ${pii.map((p) => p.type).join(', ')}`, blocking: blocks.has('pii') });
     }
-    const text = stringsIn(request.args).join('\n');
+    const text = strings.join('\n');
     const lower = text.toLowerCase();
     const keyword = policy.additional_config.blocked_keywords.find((k) => lower.includes(k.toLowerCase()));
     if (keyword !== undefined) {
       violations.push({ type: 'keyword_detector', detail: 'a blocked keyword is present', blocking: true });
     }
-    if (INJECTION_PATTERNS.some((pattern) => pattern.test(text))) {
+    if (await matchesAny(text, INJECTION_PATTERNS, PHRASE_OVERLAP, pacer, normalisePhraseText)) {
       violations.push({ type: 'injection_attack', detail: 'prompt-injection pattern detected', blocking: true });
     }
     return {
@@ -168,18 +156,20 @@ export class LocalPolicyEngine implements GuardrailEngine {
     };
   }
 
-  async checkOutput(request: OutputCheck, _signal?: AbortSignal): Promise<GuardrailVerdict> {
+  async checkOutput(request: OutputCheck, signal?: AbortSignal): Promise<GuardrailVerdict> {
     const { policy, text } = request;
+    if (text.length > this.maxScanChars) throw new ScanBudgetError('output', text.length, this.maxScanChars);
+    const pacer = new ScanPacer(signal);
     const cfg = policy.additional_config;
     const blocks = new Set(policy.block);
     const violations: Violation[] = [];
-    const { text: redactedText, findings } = redactPii(text);
+    const { text: redactedText, findings } = await redactPiiText(text, pacer);
     if (findings.length > 0) {
       violations.push({ type: 'pii', detail: `PII in output: ${findings.map((f) => f.type).join(', ')}`, blocking: blocks.has('pii') });
     }
     if (cfg.relevancy) {
-      const asked = words([request.tool.replace(/_/g, ' '), request.toolDescription ?? '', ...stringsIn(request.args)].join(' '));
-      const answered = words(text);
+      const asked = words([request.tool.replace(/_/g, ' '), request.toolDescription ?? '', ...stringsIn(request.args)].join(' ').slice(0, RELEVANCY_SAMPLE_CHARS));
+      const answered = words(text.slice(0, RELEVANCY_SAMPLE_CHARS));
       const overlap = [...answered].filter((w) => asked.has(w)).length;
       if (answered.size >= 5 && overlap === 0) {
         violations.push({ type: 'relevancy', detail: 'output shares no content word with the request', blocking: blocks.has('relevancy') });
@@ -191,7 +181,7 @@ export class LocalPolicyEngine implements GuardrailEngine {
         violations.push({ type: 'adherence', detail: 'output breaks the output policy (length or forbidden phrase)', blocking: blocks.has('adherence') });
       }
     }
-    if (cfg.hallucination && HALLUCINATION_MARKERS.some((pattern) => pattern.test(text))) {
+    if (cfg.hallucination && (await matchesAny(text, HALLUCINATION_MARKERS, PHRASE_OVERLAP, pacer, normalisePhraseText))) {
       violations.push({ type: 'hallucination', detail: 'output contains unsupported-claim markers', blocking: blocks.has('hallucination') });
     }
     return { violations, pii: findings, redacted: cfg.pii_redaction && findings.length > 0 ? redactedText : undefined };

@@ -125,8 +125,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSte
     steps.push(s);
     options.onStep?.(s);
   };
-  const step = async (label: string, tool: string, args: Record<string, unknown>, via: Client = client, signal?: AbortSignal): Promise<GatewayCall> => {
-    const call = await callGateway(via, tool, args, signal ? { signal } : {});
+  const step = async (label: string, tool: string, args: Record<string, unknown>, via: Client = client, signal?: AbortSignal, meta?: Record<string, unknown>): Promise<GatewayCall> => {
+    const call = await callGateway(via, tool, args, { ...(signal ? { signal } : {}), ...(meta ? { meta } : {}) });
     record({ label, tool, call, ...describe(call) });
     return call;
   };
@@ -170,7 +170,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSte
         await closeClient(bad);
       }
     }
-    await step('cache status', 'enkrypt_get_cache_status', {});
+    // With a bloated tracestate (40 members): the 8 past the W3C limit of 32 are dropped and counted.
+    const tracestate = Array.from({ length: 40 }, (_, i) => `vendor${i}=x`).join(',');
+    await step('cache status', 'enkrypt_get_cache_status', {}, client, undefined, { tracestate });
     await step('timeout metrics', 'enkrypt_get_timeout_metrics', {});
     await options.beforeClose?.();
   } finally {

@@ -83,8 +83,16 @@ export class TimeoutManager {
     budgetMs: number,
     what: string,
     fn: (signal: AbortSignal) => Promise<T>,
-    options: { callerSignal?: AbortSignal | undefined; onFail?: () => void; attributes?: Record<string, string> } = {},
+    options: {
+      callerSignal?: AbortSignal | undefined;
+      onFail?: () => void;
+      attributes?: Record<string, string>;
+      /** Part of the budget already spent before this operation (e.g. on guardrails): the levels come that much sooner. */
+      spentMs?: number;
+    } = {},
   ): Promise<T> {
+    const spent = Math.max(0, options.spentMs ?? 0);
+    const at = (level: number) => Math.max(0, budgetMs * level - spent);
     const m = this.metrics;
     const attrs = { operation };
     const s = this.statsFor(operation);
@@ -114,7 +122,7 @@ export class TimeoutManager {
       m.timeoutEscalationWarn.add(1, attrs);
       s.warn += 1;
       log.warn('timeout_escalation', { operation, escalation: 'warn', budget_ms: budgetMs, ...options.attributes });
-    }, budgetMs * this.policy.warn);
+    }, at(this.policy.warn));
     let failTimer: NodeJS.Timeout | undefined;
 
     let rejectDeadline: (error: Error) => void = () => {};
@@ -151,7 +159,7 @@ export class TimeoutManager {
           finish();
         }, budgetMs * (this.policy.fail - this.policy.timeout));
         reject(new OperationTimeoutError(operation, budgetMs, what));
-      }, budgetMs * this.policy.timeout);
+      }, at(this.policy.timeout));
     });
 
     work.then(

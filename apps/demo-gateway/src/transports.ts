@@ -5,7 +5,10 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { getLogger } from '@secure-mcp-gateway/telemetry-core';
-import { GATEWAY_KEY_ENV, keyFromHeaders, SessionLimitError, type Gateway } from './gateway';
+import { AuthBackoff, type AuthBackoffOptions } from './auth-backoff';
+import { BodyTooLargeError, readJsonBody } from './body-reader';
+import { GATEWAY_KEY_ENV, SessionLimitError, type Gateway } from './gateway';
+import { keyFromHeaders } from './key-store';
 
 const log = getLogger('gateway.transport');
 
@@ -36,63 +39,42 @@ export interface HttpGateway {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 4 * 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(text ? JSON.parse(text) : undefined);
-      } catch {
-        reject(new SyntaxError('request body is not valid JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
+function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+/** Where a request comes from, for the bad-key back-off (the socket's address, never a header). */
+function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 /**
  * Streamable HTTP at `/mcp`: one transport and MCP server per session (`mcp-session-id`).
- * The gateway key travels in the `apikey` header of each request and is checked per call.
+ * The gateway key travels in the `apikey` header (or `Authorization: Bearer`) of every request
+ * and is checked before the request body reaches the MCP SDK; clients that keep presenting bad
+ * keys are slowed down (HTTP 429 + Retry-After). Bodies over `max_request_bytes` get 413.
  */
 export async function serveHttp(
   gateway: Gateway,
-  options: { host?: string; port?: number; path?: string; idleSessionTimeoutMs?: number } = {},
+  options: { host?: string; port?: number; path?: string; maxRequestBytes?: number; authBackoff?: AuthBackoffOptions } = {},
 ): Promise<HttpGateway> {
   const host = options.host ?? '127.0.0.1';
   const mcpPath = options.path ?? '/mcp';
+  const maxBody = options.maxRequestBytes ?? gateway.maxRequestBytes;
   const transports = new Map<string, StreamableHTTPServerTransport>();
-  const lastSeen = new Map<string, number>();
-  // Clients that vanish without DELETE would otherwise hold the session gauges up forever.
-  const idleMs = options.idleSessionTimeoutMs ?? 30 * 60_000;
+  // Clients that vanish without DELETE would otherwise hold their slots (and the gauges) up.
+  const idleMs = gateway.sessionIdleTimeoutMs;
   const sweeper = setInterval(() => {
-    const cutoff = Date.now() - idleMs;
-    for (const [id, seen] of lastSeen) {
-      if (seen < cutoff) {
-        lastSeen.delete(id);
-        log.info('http_session_expired', { session_id: id, idle_ms: idleMs });
-        void transports.get(id)?.close();
-      }
+    for (const id of gateway.idleSessions()) {
+      const transport = transports.get(id);
+      if (!transport) continue;
+      log.info('http_session_expired', { session_id: id, idle_ms: idleMs });
+      void transport.close();
     }
-  }, Math.min(idleMs, 60_000));
+  }, Math.max(250, Math.min(idleMs / 4, 60_000)));
   sweeper.unref();
+  const backoff = new AuthBackoff(options.authBackoff ?? {}, (summary) => log.warn('auth_failures', { transport: 'http', ...summary }));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -104,14 +86,38 @@ export async function serveHttp(
       jsonRpcError(res, 404, -32601, `Not found: MCP is served at ${mcpPath}`);
       return;
     }
+    // The key first, on every request: nothing of an unauthenticated request is parsed.
+    const address = clientAddress(req);
+    const wait = backoff.retryAfterSeconds(address);
+    if (wait > 0) {
+      res.setHeader('connection', 'close');
+      jsonRpcError(res, 429, -32001, `Too many requests with a bad gateway key from this address; retry in ${wait} s`, { 'retry-after': String(wait) });
+      return;
+    }
+    const auth = gateway.checkKey('http', keyFromHeaders(req.headers));
+    if (!auth.ok) {
+      backoff.failure(address);
+      res.setHeader('www-authenticate', 'ApiKey header="apikey"');
+      res.setHeader('connection', 'close');
+      jsonRpcError(res, 401, -32001, auth.message);
+      return;
+    }
+    backoff.success(address);
+
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
-    if (existing && typeof sessionId === 'string') lastSeen.set(sessionId, Date.now());
+    if (existing && typeof sessionId === 'string') gateway.touchSession(sessionId);
     if (req.method === 'POST') {
       let body: unknown;
       try {
-        body = await readBody(req);
+        body = await readJsonBody(req, maxBody);
       } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          // Answer, then stop reading: the rest of an oversized body is not worth a socket.
+          res.once('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
+          jsonRpcError(res, 413, -32600, `${error.message} (common_mcp_gateway_config.max_request_bytes)`, { connection: 'close' });
+          return;
+        }
         jsonRpcError(res, 400, -32700, `Parse error: ${(error as Error).message}`);
         return;
       }
@@ -127,22 +133,15 @@ export async function serveHttp(
         jsonRpcError(res, 400, -32600, 'Bad Request: no mcp-session-id header, and the request is not an initialize request');
         return;
       }
-      // Sessions cost memory and count in the gauges for up to idleSessionTimeoutMs: only a
-      // valid key opens one, and never more than max_sessions.
-      const auth = gateway.checkSessionKey('http', keyFromHeaders(req.headers));
-      if (!auth.ok) {
-        res.setHeader('www-authenticate', 'ApiKey header="apikey"');
-        jsonRpcError(res, 401, -32001, auth.message);
-        return;
-      }
+      // Sessions cost memory and count in the gauges until they end or idle out: only a valid
+      // key opens one, never more than max_sessions, nor max_sessions_per_key for one key.
       const id = randomUUID();
       let session;
       try {
-        session = gateway.openSession('http', { id });
+        session = gateway.openSession('http', { id, keyId: auth.grant.keyId });
       } catch (error) {
         if (!(error instanceof SessionLimitError)) throw error;
-        res.setHeader('retry-after', '30');
-        jsonRpcError(res, 503, -32000, error.message);
+        jsonRpcError(res, 503, -32000, error.message, { 'retry-after': String(error.retryAfterSeconds) });
         return;
       }
       const mcpServer = gateway.createServer(session);
@@ -150,12 +149,11 @@ export async function serveHttp(
         sessionIdGenerator: () => id,
         onsessioninitialized: (sid) => {
           transports.set(sid, transport);
-          lastSeen.set(sid, Date.now());
+          gateway.touchSession(sid);
         },
       });
       transport.onclose = () => {
         transports.delete(id);
-        lastSeen.delete(id);
         gateway.closeSession(id);
       };
       await mcpServer.connect(transport);
@@ -193,6 +191,7 @@ export async function serveHttp(
     server,
     async close() {
       clearInterval(sweeper);
+      backoff.close();
       await Promise.all([...transports.values()].map((t) => t.close().catch(() => {})));
       transports.clear();
       server.closeAllConnections();

@@ -1,7 +1,8 @@
 /**
  * The demo upstream MCP server (stdio). Its tools exercise every gateway path:
  * `answer` (ordinary), `slow` (sleeps), `fail` (tool error), `crash` (exits mid-call),
- * `lookup_customer` (returns PII), `get_weather` (off-topic, hedging text).
+ * `lookup_customer` (returns PII), `get_weather` (off-topic, hedging text), `echo` (text and
+ * structured content), `big_result` (a result of a given size).
  *
  * It continues the caller's trace: `params._meta.traceparent` becomes the parent of its
  * own `tools/call {tool}` SERVER span, and each result reports, in
@@ -112,6 +113,21 @@ export function createUpstreamServer(): McpServer {
       traced('get_weather', extra._meta, async () =>
         text('I believe the moon is probably made of green cheese, and pirates once buried treasure there [citation needed].'),
       ),
+  );
+  server.registerTool(
+    'echo',
+    {
+      description: 'Echoes its text back, as text and as structured content (large-payload and guardrail tests).',
+      inputSchema: { text: z.string() },
+      outputSchema: { text: z.string(), length: z.number() },
+    },
+    ({ text: value }, extra) =>
+      traced('echo', extra._meta, async () => ({ content: [{ type: 'text', text: JSON.stringify({ text: value, length: value.length }) }], structuredContent: { text: value, length: value.length } })),
+  );
+  server.registerTool(
+    'big_result',
+    { description: 'Returns a text result of the given size, in letters (result-size and output-guardrail tests).', inputSchema: { bytes: z.number().int().min(0).max(64 * 1024 * 1024) } },
+    ({ bytes }, extra) => traced('big_result', extra._meta, async () => text('a'.repeat(bytes))),
   );
   return server;
 }

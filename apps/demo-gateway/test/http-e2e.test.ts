@@ -136,6 +136,9 @@ describe('the scripted scenario over Streamable HTTP', () => {
     expect(hist('mcp.client.operation.duration', { 'gen_ai.tool.name': 'slow', 'error.type': 'timeout' })).toBe(1);
     expect(hist('mcp.client.operation.duration', { 'gen_ai.tool.name': 'slow', 'error.type': 'cancelled' })).toBe(1);
 
+    // trace context past the W3C limits (the cache-status step's 40 tracestate members) is cut and counted
+    expect(count('enkrypt_trace_context_dropped_total', { field: 'tracestate' })).toBe(8);
+
     // and nothing the gateway records was left unrecorded (provider-owned rows are the provider's)
     mem.collect();
     expect(GATEWAY_METRIC_DEFINITIONS.length).toBeGreaterThan(30);
@@ -233,18 +236,21 @@ describe('traces', () => {
 });
 
 describe('live sessions', () => {
-  it('an HTTP session whose client vanished without DELETE expires, and the gauges fall', async () => {
-    const short = await serveHttp(gateway, { idleSessionTimeoutMs: 300 });
+  it('an HTTP session whose client vanished without DELETE expires after session_idle_timeout_seconds', async () => {
+    const raw = testConfig();
+    raw.common_mcp_gateway_config.session_idle_timeout_seconds = 0.3;
+    const idle = new Gateway({ config: parseConfig(raw, { dir: APP_DIR }) });
+    const short = await serveHttp(idle);
     try {
       const client = await connectClient(short.url, KEY);
       await callGateway(client, 'enkrypt_get_cache_status');
-      expect(mem.gaugeValue('enkrypt_active_sessions', { transport: 'http' })).toBe(1);
-      expect(mem.gaugeValue('enkrypt_active_users')).toBe(1);
-      await waitUntil(() => mem.gaugeValue('enkrypt_active_sessions', { transport: 'http' }) === 0);
-      expect(mem.gaugeValue('enkrypt_active_users')).toBe(0);
+      expect(idle.liveCounts()).toMatchObject({ sessions: { http: 1 }, users: 1 });
+      await waitUntil(() => idle.liveCounts().sessions.http === 0);
+      expect(idle.liveCounts().users).toBe(0);
       await client.close();
     } finally {
       await short.close();
+      await idle.close();
     }
   });
 });
@@ -259,7 +265,7 @@ describe('the other gateway tools', () => {
     const all = await callGateway(client, 'enkrypt_discover_all_tools', {});
     expect(all.body?.status).toBe('partial');
     const byName = Object.fromEntries((all.body!.servers as { server_name: string; error_type?: string; tools?: unknown[] }[]).map((s) => [s.server_name, s]));
-    expect(byName.demo_server!.tools).toHaveLength(6);
+    expect(byName.demo_server!.tools).toHaveLength(8);
     expect(byName.ghost_server!.error_type).toBe('upstream_unavailable');
 
     const cleared = await callGateway(client, 'enkrypt_clear_cache', { cache_type: 'tools', server_name: 'demo_server' });
@@ -298,9 +304,9 @@ describe('faults: a clear MCP error, the right counters, and the gateway keeps s
     await stillServes();
   });
 
-  it('the key is still checked per call, and an unknown tool name never becomes a label or span name', async () => {
+  it('the key is checked on every request before the SDK sees it, and an unknown tool name never becomes a label or span name', async () => {
     mem.reset();
-    // Raw Streamable HTTP: initialize with the key, then calls without it on the same session.
+    // Raw Streamable HTTP: initialize with the key, then requests without it on the same session.
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     const post = (body: unknown, extra: Record<string, string> = {}) => fetch(http.url, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
     const init = await post(
@@ -311,23 +317,27 @@ describe('faults: a clear MCP error, the right counters, and the gateway keeps s
     await init.text();
     const sid = init.headers.get('mcp-session-id')!;
     const session = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
-    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, session)).text();
-    const noKey = await (await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'enkrypt_list_all_servers', arguments: {} } }, session)).text();
-    expect(noKey).toMatch(/Unauthorized: no gateway key/);
+    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, { ...session, apikey: KEY })).text();
+    const noKey = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'enkrypt_list_all_servers', arguments: {} } }, session);
+    expect(noKey.status).toBe(401);
+    expect(await noKey.text()).toMatch(/Unauthorized: no gateway key/);
     const junk = 'attacker-chosen-name-8f3a';
-    const unknown = await (await post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: junk, arguments: {} } }, session)).text();
-    expect(unknown).toMatch(/Unauthorized/);
+    const unknown = await post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: junk, arguments: {} } }, session);
+    expect(unknown.status).toBe(401);
+    expect(await unknown.text()).toMatch(/Unauthorized/);
     const known = await (await post({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: junk, arguments: {} } }, { ...session, apikey: KEY })).text();
     expect(known).toContain('Unknown tool');
     expect(known).toContain(junk); // the client may see its own input; telemetry may not
-    await fetch(http.url, { method: 'DELETE', headers: session });
+    const deleteNoKey = await fetch(http.url, { method: 'DELETE', headers: session });
+    expect(deleteNoKey.status).toBe(401); // nobody ends a session without a key
+    await fetch(http.url, { method: 'DELETE', headers: { ...session, apikey: KEY } });
 
-    expect(count('enkrypt_auth_failure_total', { transport: 'http', reason: 'missing_key' })).toBe(2);
-    expect(hist('mcp.server.operation.duration', { 'gen_ai.tool.name': 'enkrypt_list_all_servers', 'error.type': 'unauthorized' })).toBe(1);
-    expect(hist('mcp.server.operation.duration', { 'gen_ai.tool.name': '_OTHER', 'error.type': 'unauthorized' })).toBe(1);
+    expect(count('enkrypt_auth_failure_total', { transport: 'http', reason: 'missing_key' })).toBe(3);
+    // Refused before the MCP SDK: no handler ran for them.
+    expect(hist('mcp.server.operation.duration', { 'error.type': 'unauthorized' })).toBe(0);
     expect(hist('mcp.server.operation.duration', { 'gen_ai.tool.name': '_OTHER', 'error.type': 'unknown_tool' })).toBe(1);
     const servers = mem.spans.filter((s) => s.kind === SpanKind.SERVER);
-    expect(servers.map((s) => s.name).sort()).toEqual(['tools/call', 'tools/call', 'tools/call enkrypt_list_all_servers']);
+    expect(servers.map((s) => s.name).sort()).toEqual(['tools/call']);
     mem.collect();
     expect(JSON.stringify([mem.measurements, mem.spans, mem.jsonLogs()])).not.toContain(junk);
   });
@@ -456,9 +466,10 @@ describe('faults: a clear MCP error, the right counters, and the gateway keeps s
     };
     await waitUntil(() => !alive(wedgedPid), 10_000); // stdin closed; it exits after flushing telemetry
     const client2 = await connectClient(http.url, KEY);
+    // The fresh process starts under discovery_timeout, not under tight_server's 0.5 s call budget.
     const after = await callGateway(client2, 'enkrypt_secure_call_tools', { server_name: 'tight_server', tool_calls: [{ name: 'answer', args: { question: 'y' } }] });
     await closeClient(client2);
-    expect(callResults(after)[0]).toMatchObject({ status: 'success' });
+    expect(callResults(after)[0], JSON.stringify(callResults(after)[0])).toMatchObject({ status: 'success' });
     expect(pidOf(after)).not.toBe(wedgedPid);
     await stillServes();
   });

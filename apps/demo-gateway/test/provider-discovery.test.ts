@@ -25,6 +25,7 @@ beforeAll(() => {
   for (const dep of [
     '@modelcontextprotocol/sdk',
     '@opentelemetry/api',
+    '@opentelemetry/instrumentation-runtime-node',
     'zod',
     '@secure-mcp-gateway/telemetry-core',
     '@secure-mcp-gateway/metrics-catalog',

@@ -46,7 +46,7 @@ describe('MCP over stdio (child process, stdout provider on)', () => {
 
     const pii = await callGateway(client, 'enkrypt_secure_call_tools', { server_name: 'demo_server', tool_calls: [{ name: 'lookup_customer', args: { customer_id: '9' } }] });
     const result = callResults(pii)[0]!;
-    expect(result.status).toBe('success');
+    expect(result.status, JSON.stringify(result)).toBe('success');
     expect(JSON.stringify(result.content)).toContain('[REDACTED_EMAIL]');
     expect(JSON.stringify(result.content)).not.toContain('jane.doe@example.com');
     // one trace id from the client, through the stdio gateway, to the upstream

@@ -297,7 +297,7 @@ async function startGateway(configFile: string): Promise<string> {
   });
 }
 
-/** Every gateway recorder of the catalog, once, in this process (names only; `provider` rows are the provider's). */
+/** Every gateway recorder of the catalog, once, in this process (names only; `provider` and `runtime` rows are recorded elsewhere). */
 async function recordCatalogInProcess(otlpUrl: string, port: number): Promise<void> {
   const status = await initTelemetry({
     provider: openTelemetryProvider,
@@ -377,7 +377,7 @@ describe('a real Prometheus scraping a gateway run of the demo scenario', () => 
   });
 
   it('stores every catalog instrument under its catalog Prometheus name, and nothing else under the gateway prefixes', async () => {
-    const expected = METRIC_DEFINITIONS.filter((d) => d.recordedIn !== 'provider').map((d) => (d.kind === 'histogram' ? `${d.prometheusName}_count` : d.prometheusName)).sort();
+    const expected = METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'gateway').map((d) => (d.kind === 'histogram' ? `${d.prometheusName}_count` : d.prometheusName)).sort();
     const present = async () => new Set(((await query('count by (__name__) ({job="catalog",__name__=~"enkrypt_.+|mcp_.+"})')).map((s) => s.metric.__name__!)));
     const names = await present();
     expect(expected.filter((n) => !names.has(n)), 'missing from the catalog job').toEqual([]);
@@ -548,6 +548,7 @@ describe('a real Prometheus scraping a gateway run of the demo scenario', () => 
     // What the SDK really sends (name, unit, type, monotonicity), named as the stack's collector
     // config names it, must equal what the gateway's own endpoint served above: the catalog name.
     await flushTelemetry({ timeoutMs: 5_000 });
+    // Gateway rows from the in-process recorders, runtime rows (nodejs.*) from the gateway process.
     const wanted = METRIC_DEFINITIONS.filter((d) => d.recordedIn !== 'provider');
     await receiver!.waitFor(() => wanted.every((d) => receiver!.metrics.some((m) => m.name === d.name)), 15_000);
     const collectorConfig = readYaml('otel-collector/config.yaml');

@@ -1,4 +1,5 @@
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { readTraceCarrier } from './trace-carrier';
 import {
   context as contextApi,
   createContextKey,
@@ -87,5 +88,6 @@ export function injectTraceContext<T extends Carrier>(carrier: T, ctx: Context =
  */
 export function extractTraceContext(carrier: Carrier | null | undefined, ctx: Context = contextApi.active()): Context {
   if (!carrier || typeof carrier !== 'object') return ctx;
-  return propagation.extract(ctx, carrier, plainObjectGetter);
+  // Untrusted input: cut to the W3C limits in linear time before the propagator parses it.
+  return propagation.extract(ctx, readTraceCarrier(carrier).carrier as Carrier, plainObjectGetter);
 }

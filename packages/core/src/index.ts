@@ -68,6 +68,8 @@ export type { TelemetryInitOptions, TelemetryState, TelemetryStatus, TelemetrySt
 
 // context, logging helpers, secrets
 export { activeTraceIds, ensureContextManager, extractTraceContext, injectTraceContext } from './context';
+export { readTraceCarrier, TRACE_CARRIER_LIMITS } from './trace-carrier';
+export type { BoundedTraceCarrier, TraceCarrierDrops, TraceCarrierReading } from './trace-carrier';
 export { createDiagnostics } from './diagnostics';
 export type { DiagnosticsOptions } from './diagnostics';
 export { createNoopLogger, createRecordLogger, formatLogRecord } from './logger';

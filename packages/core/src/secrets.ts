@@ -99,7 +99,8 @@ export function safeUrl(url: string): string {
       out = scheme[0] + rest.slice(rest.lastIndexOf('@') + 1);
     }
   }
-  return out.replace(/([?&;])([^=&#;]*)=([^&#;]*)/g, (whole, sep: string, key: string) => {
+  // Linear: a key never spans a `?`, so no `?` starts a scan that reaches past the next one.
+  return out.replace(/([?&;])([^=&#;?]*)=([^&#;]*)/g, (whole, sep: string, key: string) => {
     let name = key;
     try {
       name = decodeURIComponent(key);
@@ -110,7 +111,30 @@ export function safeUrl(url: string): string {
   });
 }
 
-/** `text` with every `scheme://…` URL in it passed through `safeUrl` (for free-form messages). */
+const isSchemeChar = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+const isUrlEnd = (c: number): boolean => c <= 32 || c === 34 || c === 39 || c === 60 || c === 62 || c === 96;
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
+/**
+ * `text` with every `scheme://…` URL in it passed through `safeUrl` (for free-form messages).
+ * Found from each `://` outwards, in one linear pass (a regex would rescan runs of scheme characters).
+ */
 export function scrubUrls(text: string): string {
-  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => safeUrl(url));
+  let out = '';
+  let copied = 0;
+  let from = 0;
+  for (let sep = text.indexOf('://'); sep !== -1; sep = text.indexOf('://', from)) {
+    let start = sep;
+    while (start > copied && isSchemeChar(text.charCodeAt(start - 1))) start -= 1;
+    // The scheme starts with a letter: skip leading digits and signs as `\b[a-z]` did.
+    while (start < sep && !isLetter(text.charCodeAt(start))) start += 1;
+    let end = sep + 3;
+    while (end < text.length && !isUrlEnd(text.charCodeAt(end))) end += 1;
+    from = Math.max(end, sep + 3);
+    if (start === sep || end === sep + 3) continue;
+    out += text.slice(copied, start) + safeUrl(text.slice(start, end));
+    copied = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }

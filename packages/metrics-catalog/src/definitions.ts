@@ -19,9 +19,10 @@ export type InstrumentKind = 'counter' | 'upDownCounter' | 'histogram' | 'observ
 /**
  * Who records an instrument: the gateway (through `createGatewayMetrics`), a telemetry provider,
  * or `@secure-mcp-gateway/instrumentation-mcp` (the MCP semantic-convention histograms it records
- * on every instrumented server and client).
+ * on every instrumented server and client), or the Node.js runtime instrumentation
+ * (`@opentelemetry/instrumentation-runtime-node`).
  */
-export type MetricRecordedIn = 'gateway' | 'provider' | 'instrumentation';
+export type MetricRecordedIn = 'gateway' | 'provider' | 'instrumentation' | 'runtime';
 
 /** One row of the catalog. */
 export interface MetricDefinition {
@@ -534,6 +535,61 @@ export const METRIC_DEFINITIONS = [
       'Gateway code does not record it.',
     dashboards: ['Telemetry dropped (by signal and reason)'],
     alerts: ['EnkryptTelemetryDropping'],
+  },
+  {
+    key: 'traceContextDropped',
+    name: 'enkrypt_trace_context_dropped_total',
+    kind: 'counter',
+    unit: '{member}',
+    description: 'Trace-context list-members a client sent past the W3C limits (tracestate 32 members; baggage 180 members or 8,192 bytes) and an overlong traceparent, dropped without being parsed.',
+    attributes: ['field'],
+    prometheusName: 'enkrypt_trace_context_dropped_total',
+    recordedIn: 'gateway',
+    recordedBy: 'Gateway MCP server side, when it reads params._meta of an authenticated request (core readTraceCarrier); field = traceparent | tracestate | baggage.',
+    dashboards: [],
+    alerts: [],
+  },
+  // ── Node.js runtime (external instruments) ────────────────────────────────
+  {
+    // Recorded by the stock @opentelemetry/instrumentation-runtime-node the gateway starts on its
+    // meter; catalogued so dashboards and alert rules can name it.
+    key: 'eventLoopDelayMax',
+    name: 'nodejs.eventloop.delay.max',
+    kind: 'observableGauge',
+    unit: 's',
+    description: 'Longest event-loop delay since the previous collection: how long the gateway could not answer anything (Node.js runtime instrumentation).',
+    attributes: [],
+    prometheusName: 'nodejs_eventloop_delay_max',
+    recordedIn: 'runtime',
+    recordedBy: '@opentelemetry/instrumentation-runtime-node (started by the gateway on its meter), from perf_hooks.monitorEventLoopDelay; reset at each collection.',
+    dashboards: [],
+    alerts: ['EnkryptEventLoopStalled'],
+  },
+  {
+    key: 'eventLoopDelayP99',
+    name: 'nodejs.eventloop.delay.p99',
+    kind: 'observableGauge',
+    unit: 's',
+    description: '99th percentile of the event-loop delay since the previous collection (Node.js runtime instrumentation).',
+    attributes: [],
+    prometheusName: 'nodejs_eventloop_delay_p99',
+    recordedIn: 'runtime',
+    recordedBy: '@opentelemetry/instrumentation-runtime-node (started by the gateway on its meter), from perf_hooks.monitorEventLoopDelay; reset at each collection.',
+    dashboards: [],
+    alerts: [],
+  },
+  {
+    key: 'eventLoopUtilization',
+    name: 'nodejs.eventloop.utilization',
+    kind: 'observableGauge',
+    unit: '1',
+    description: 'Share of the time the event loop was busy since the previous collection, 0 to 1 (Node.js runtime instrumentation).',
+    attributes: [],
+    prometheusName: 'nodejs_eventloop_utilization',
+    recordedIn: 'runtime',
+    recordedBy: '@opentelemetry/instrumentation-runtime-node (started by the gateway on its meter), from perf_hooks.performance.eventLoopUtilization.',
+    dashboards: [],
+    alerts: [],
   },
   // ── MCP semantic conventions (fields from @secure-mcp-gateway/instrumentation-mcp/semconv) ──
   {

@@ -75,6 +75,12 @@ const AGREED: [key: string, name: string, kind: string, attributes: string[]][] 
   ['timeoutActiveOperations', 'enkrypt_timeout_active_operations', 'upDownCounter', ['operation']],
   // Not in RULES.md: the OpenTelemetry provider's self-monitoring counter, catalogued so dashboards and alerts can use it.
   ['telemetryDropped', 'enkrypt_telemetry_dropped_total', 'observableCounter', ['signal', 'reason']],
+  // Not in RULES.md (issue 18): trace-context members dropped past the W3C limits, and the Node.js
+  // runtime instruments the gateway starts (external rows, so dashboards and alerts can name them).
+  ['traceContextDropped', 'enkrypt_trace_context_dropped_total', 'counter', ['field']],
+  ['eventLoopDelayMax', 'nodejs.eventloop.delay.max', 'observableGauge', []],
+  ['eventLoopDelayP99', 'nodejs.eventloop.delay.p99', 'observableGauge', []],
+  ['eventLoopUtilization', 'nodejs.eventloop.utilization', 'observableGauge', []],
   // The MCP semantic-convention histograms, with the conventions' attribute keys (instrumentation-mcp/semconv).
   ['mcpServerOperationDuration', 'mcp.server.operation.duration', 'histogram', ['mcp.method.name', 'error.type', 'gen_ai.tool.name', 'gen_ai.prompt.name', 'rpc.response.status_code', 'gen_ai.operation.name', 'mcp.protocol.version', 'jsonrpc.protocol.version', 'network.transport', 'network.protocol.name', 'network.protocol.version']],
   ['mcpClientOperationDuration', 'mcp.client.operation.duration', 'histogram', ['mcp.method.name', 'error.type', 'gen_ai.tool.name', 'gen_ai.prompt.name', 'rpc.response.status_code', 'gen_ai.operation.name', 'mcp.protocol.version', 'jsonrpc.protocol.version', 'network.transport', 'network.protocol.name', 'network.protocol.version', 'server.address', 'server.port']],
@@ -108,10 +114,14 @@ describe('the catalog table', () => {
     const extra = METRIC_DEFINITIONS.map((d) => d.name).filter((n) => !designNames.includes(n));
     expect(extra.sort()).toEqual([
       'enkrypt_telemetry_dropped_total',
+      'enkrypt_trace_context_dropped_total',
       'mcp.client.operation.duration',
       'mcp.client.session.duration',
       'mcp.server.operation.duration',
       'mcp.server.session.duration',
+      'nodejs.eventloop.delay.max',
+      'nodejs.eventloop.delay.p99',
+      'nodejs.eventloop.utilization',
     ]);
   });
 
@@ -184,11 +194,11 @@ describe('the catalog table', () => {
     expect(getMetricDefinition('timeoutEscalationFail').recordedBy).toMatch(/counted as timed out, not cancelled/);
   });
 
-  it("marks who records each row: the provider's self-monitoring counter, instrumentation-mcp the session durations, the gateway everything else", () => {
+  it("marks who records each row: the provider's self-monitoring counter, instrumentation-mcp the session durations, the runtime instrumentation's nodejs.* rows, the gateway everything else", () => {
     const notGateway: Record<string, string> = { telemetryDropped: 'provider', mcpServerSessionDuration: 'instrumentation', mcpClientSessionDuration: 'instrumentation' };
     for (const d of METRIC_DEFINITIONS) {
-      expect(d.recordedIn, d.name).toBe(notGateway[d.key] ?? 'gateway');
+      expect(d.recordedIn, d.name).toBe(notGateway[d.key] ?? (d.name.startsWith('nodejs.') ? 'runtime' : 'gateway'));
     }
-    expect(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key)).toEqual(METRIC_DEFINITIONS.map((d) => d.key).filter((k) => !(k in notGateway)));
+    expect(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key)).toEqual(METRIC_DEFINITIONS.map((d) => d.key).filter((k) => !(k in notGateway) && !k.startsWith('eventLoop')));
   });
 });

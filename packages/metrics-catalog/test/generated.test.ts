@@ -212,11 +212,12 @@ describe('Prometheus alert rules', () => {
     recorded.set(r.record, { labels, rules: [...(seen?.rules ?? []), { expr: r.expr, labels: r.labels ?? {} }] });
   }
 
-  it('cover the monitoring advice: errors, latency, guardrails, auth, cache misses, sessions, lost telemetry, SLO burn rates', () => {
+  it('cover the monitoring advice: errors, latency, guardrails, auth, cache misses, sessions, lost telemetry, SLO burn rates, a stalled event loop', () => {
     expect(all.map((r) => r.alert).sort()).toEqual([
       'EnkryptActiveSessionsNearLimit',
       'EnkryptAuthFailureSpike',
       'EnkryptCacheMissRatioHigh',
+      'EnkryptEventLoopStalled',
       'EnkryptGuardrailViolationSpike',
       'EnkryptTelemetryDropping',
       'EnkryptToolCallErrorRateHigh',

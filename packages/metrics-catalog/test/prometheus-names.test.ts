@@ -33,6 +33,14 @@ beforeAll(async () => {
         .addCallback((result) => result.observe(3, attrs));
       continue;
     }
+    if (def.recordedIn === 'runtime') {
+      // Registered the way the runtime instrumentation does it (its own meter, observable gauges).
+      provider
+        .getMeter('@opentelemetry/instrumentation-runtime-node')
+        .createObservableGauge(def.name, { unit: def.unit, description: def.description })
+        .addCallback((result) => result.observe(3, attrs));
+      continue;
+    }
     const r = m[def.key]!;
     if (def.kind === 'histogram') r.record!(0.2, attrs);
     else if (def.kind === 'observableGauge') r.addCallback!((observe: (v: number, a: object) => void) => observe(3, attrs));

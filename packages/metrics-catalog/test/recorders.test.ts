@@ -65,7 +65,8 @@ describe('createGatewayMetrics', () => {
     expect(instrumentationRows.map((d) => d.key)).toEqual(['mcpServerSessionDuration', 'mcpClientSessionDuration']);
     // GATEWAY_METRIC_DEFINITIONS is exactly the rest, in table order.
     expect(GATEWAY_METRIC_DEFINITIONS).toEqual(METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'gateway'));
-    expect(GATEWAY_METRIC_DEFINITIONS.length + providerRows.length + instrumentationRows.length).toBe(METRIC_DEFINITIONS.length);
+    const runtimeRows = METRIC_DEFINITIONS.filter((d) => d.recordedIn === 'runtime');
+    expect(GATEWAY_METRIC_DEFINITIONS.length + providerRows.length + instrumentationRows.length + runtimeRows.length).toBe(METRIC_DEFINITIONS.length);
 
     const { metrics, collect } = setup();
     expect(Object.keys(metrics).sort()).toEqual(GATEWAY_METRIC_DEFINITIONS.map((d) => d.key).sort());

@@ -81,14 +81,15 @@ describe('attribute allow-lists at compile time', () => {
       | 'timeoutOperations' | 'timeoutOperationsSuccessful' | 'timeoutOperationsTimedOut' | 'timeoutOperationsCancelled'
       | 'timeoutEscalationWarn' | 'timeoutEscalationTimeout' | 'timeoutEscalationFail'
       | 'timeoutOperationDuration' | 'timeoutActiveOperations'
-      | 'telemetryDropped'
+      | 'telemetryDropped' | 'traceContextDropped'
+      | 'eventLoopDelayMax' | 'eventLoopDelayP99' | 'eventLoopUtilization'
       | 'mcpServerOperationDuration' | 'mcpClientOperationDuration'
       | 'mcpServerSessionDuration' | 'mcpClientSessionDuration'
     >();
   });
 
-  it('gives createGatewayMetrics only the gateway-recorded keys (the provider records telemetryDropped, instrumentation-mcp the session durations)', () => {
-    expectTypeOf<GatewayRecorderKey>().toEqualTypeOf<Exclude<GatewayMetricKey, 'telemetryDropped' | 'mcpServerSessionDuration' | 'mcpClientSessionDuration'>>();
+  it('gives createGatewayMetrics only the gateway-recorded keys (the provider records telemetryDropped, instrumentation-mcp the session durations, the runtime instrumentation the nodejs.* gauges)', () => {
+    expectTypeOf<GatewayRecorderKey>().toEqualTypeOf<Exclude<GatewayMetricKey, 'telemetryDropped' | 'mcpServerSessionDuration' | 'mcpClientSessionDuration' | 'eventLoopDelayMax' | 'eventLoopDelayP99' | 'eventLoopUtilization'>>();
     expectTypeOf<keyof GatewayMetrics>().toEqualTypeOf<GatewayRecorderKey>();
     expectTypeOf<(typeof GATEWAY_METRIC_DEFINITIONS)[number]['recordedIn']>().toEqualTypeOf<'gateway'>();
     expectTypeOf<(typeof GATEWAY_METRIC_DEFINITIONS)[number]['key']>().toEqualTypeOf<GatewayRecorderKey>();

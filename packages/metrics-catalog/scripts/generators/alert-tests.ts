@@ -153,6 +153,26 @@ export function promtoolTests(options: AlertOptions = {}): TestCase[] {
         },
       ],
     },
+    {
+      // gw-1: one 3-second stall at minute 10, otherwise 20 ms; gw-2: 200 ms at worst (busy, never stalled).
+      interval: '1m',
+      input_series: [
+        { series: `${prom('eventLoopDelayMax')}{job="secure-mcp-gateway",instance="gw-1"}`, values: '0.02x9 3 0.02x20' },
+        { series: `${prom('eventLoopDelayMax')}{job="secure-mcp-gateway",instance="gw-2"}`, values: '0.2x30' },
+      ],
+      alert_rule_test: [
+        { eval_time: '5m', alertname: 'EnkryptEventLoopStalled', exp_alerts: [] },
+        // Pending right after the stall, firing once it has been seen for 2 minutes.
+        { eval_time: '11m', alertname: 'EnkryptEventLoopStalled', exp_alerts: [] },
+        {
+          eval_time: '13m',
+          alertname: 'EnkryptEventLoopStalled',
+          exp_alerts: [expected('EnkryptEventLoopStalled', { job: 'secure-mcp-gateway', instance: 'gw-1' }, '3s')],
+        },
+        // Out of the 5-minute window: resolved.
+        { eval_time: '20m', alertname: 'EnkryptEventLoopStalled', exp_alerts: [] },
+      ],
+    },
   ];
 }
 

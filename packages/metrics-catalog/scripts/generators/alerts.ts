@@ -28,6 +28,8 @@ export const ALERT_THRESHOLDS = {
   sessionLimitWarnRatio: 0.8,
   /** How long telemetry must keep being dropped (any rate above zero) before the alert fires. */
   telemetryDropFor: '10m',
+  /** Seconds the event loop was blocked (longest delay in the last 5 minutes) that count as a stall. */
+  eventLoopStallSeconds: 1,
 } as const;
 
 const T = ALERT_THRESHOLDS;
@@ -160,6 +162,18 @@ export function alertRules(options: AlertOptions = {}): AlertRule[] {
       annotations: {
         summary: 'Telemetry is being dropped on {{ $labels.instance }} ({{ $labels.signal }}: {{ $labels.reason }})',
         description: `{{ $value | printf "%.2f" }} {{ $labels.signal }} items per second dropped ({{ $labels.reason }}) for over ${T.telemetryDropFor}; traces and logs have gaps. Check that the collector is reachable and keeping up, or raise max_queue_size; for signal log_mirror, check that stderr is read or the log_mirror file is writable.`,
+        dashboard: OVERVIEW,
+      },
+    },
+    {
+      alert: 'EnkryptEventLoopStalled',
+      // The max gauge resets at each collection: max_over_time keeps a one-off stall visible for 5m.
+      expr: `max by (job, instance) (max_over_time(${prom('eventLoopDelayMax')}[5m])) > ${T.eventLoopStallSeconds}`,
+      for: '2m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: 'The event loop of {{ $labels.instance }} stalled',
+        description: `{{ $labels.instance }} could not serve anything for {{ $value | humanizeDuration }} at a stretch in the last 5 minutes (threshold ${T.eventLoopStallSeconds}s): a request that blocks the gateway (large or hostile input, a CPU-bound hook) or an overloaded host.`,
         dashboard: OVERVIEW,
       },
     },

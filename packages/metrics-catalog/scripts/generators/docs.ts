@@ -21,16 +21,18 @@ const GROUPS: { title: string; match: (d: GatewayMetricDefinition) => boolean }[
     title: 'Guardrails, PII and the guardrail API',
     match: (d) => /^enkrypt_(guardrail|input_guardrail|output_guardrail|relevancy|adherence|hallucination|pii|api_)/.test(d.name),
   },
-  { title: 'Authentication and load', match: (d) => /^enkrypt_(auth_|active_)/.test(d.name) },
+  { title: 'Authentication and load', match: (d) => /^enkrypt_(auth_|active_|trace_context_)/.test(d.name) },
   { title: 'Timeouts', match: (d) => d.name.startsWith('enkrypt_timeout_') },
   { title: 'Telemetry self-monitoring', match: (d) => d.name.startsWith('enkrypt_telemetry_') },
   { title: 'MCP semantic conventions', match: (d) => d.name.startsWith('mcp.') },
+  { title: 'Node.js runtime', match: (d) => d.name.startsWith('nodejs.') },
 ];
 
 const RECORDED_IN_LABEL: Record<GatewayMetricDefinition['recordedIn'], string> = {
   gateway: 'gateway (`createGatewayMetrics`)',
   provider: 'telemetry provider (own meter; not in `createGatewayMetrics`)',
   instrumentation: '`@secure-mcp-gateway/instrumentation-mcp` (own meter; not in `createGatewayMetrics`)',
+  runtime: 'Node.js runtime instrumentation (`@opentelemetry/instrumentation-runtime-node`; not in `createGatewayMetrics`)',
 };
 
 const code = (s: string) => `\`${s}\``;
