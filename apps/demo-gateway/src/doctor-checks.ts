@@ -253,11 +253,16 @@ export async function runConfigChecks(options: ConfigCheckOptions = {}): Promise
   const { config } = file;
 
   let settings: TelemetrySettings | undefined;
+  // A bad OTEL_* variable is ignored by the gateway (with a warning); doctor reports it as a finding.
+  const ignored: string[] = [];
   try {
-    settings = resolveTelemetrySettings(config.raw, { env, configDir: config.dir, cwd });
+    settings = resolveTelemetrySettings(config.raw, { env, configDir: config.dir, cwd, onWarning: (issue) => ignored.push(`${issue.path}: ${issue.message}`) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     checks.push(fail(SETTINGS, error.message, 'Fix or unset each variable listed.'));
+  }
+  if (ignored.length > 0) {
+    checks.push(fail(SETTINGS, `the gateway ignores ${ignored.length === 1 ? 'this variable' : 'these variables'} (the other settings apply): ${ignored.join('; ')}.`, 'Fix or unset each variable listed.'));
   }
   if (settings && !settings.enabled) {
     const why = /^true$/i.test(env.OTEL_SDK_DISABLED?.trim() ?? '') ? 'OTEL_SDK_DISABLED=true' : 'plugins.telemetry.config.enabled is false';

@@ -41,7 +41,9 @@ async function get(url: string, timeoutMs: number): Promise<{ status: number; bo
 }
 
 function join(base: string, path: string): string {
-  return base.replace(/\/+$/, '') + path;
+  let end = base.length;
+  while (end > 0 && base[end - 1] === '/') end -= 1;
+  return base.slice(0, end) + path;
 }
 
 async function checkLoki(o: StackOptions): Promise<Finding> {

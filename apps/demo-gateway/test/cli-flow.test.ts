@@ -210,7 +210,7 @@ describe('config init → config telemetry → serve → doctor', () => {
 
       const badEnv = await doctorJson({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http' });
       expect(badEnv.code).toBe(1);
-      expect(check(badEnv.report, 'Telemetry settings')).toMatchObject({ status: 'fail', detail: expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL: expected "grpc" or "http/protobuf", got "http"') });
+      expect(check(badEnv.report, 'Telemetry settings')).toMatchObject({ status: 'fail', detail: expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL: expected one of "grpc", "http/protobuf", "http/json", got "http"') });
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }

@@ -50,9 +50,12 @@ const prom = (key: string): string => {
   if (!def) throw new Error(`metrics catalog has no recorder "${key}"`);
   return def.prometheusName;
 };
-/** Series names the gateway itself records (provider rows count exports, which go on changing). */
+/**
+ * Series names the gateway itself records: not the provider's rows (they count exports, which go on
+ * changing), nor the runtime's event-loop gauges (reset at every collection, so no two reads agree).
+ */
 const GATEWAY_SERIES = new Set(
-  METRIC_DEFINITIONS.filter((d) => d.recordedIn !== 'provider').flatMap((d) => (d.kind === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => d.prometheusName + s) : [d.prometheusName])),
+  METRIC_DEFINITIONS.filter((d) => d.recordedIn !== 'provider' && d.recordedIn !== 'runtime').flatMap((d) => (d.kind === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => d.prometheusName + s) : [d.prometheusName])),
 );
 
 function tally<T>(items: readonly T[], key: (item: T) => string | undefined): Record<string, number> {

@@ -16,7 +16,6 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /** `file` + pattern source → why it may stay as it is. Keep it short. */
 const ALLOWED = new Map<string, string>([
-  ['apps/demo-gateway/src/doctor-checks.ts \\/+$', 'trims the URL the operator passes to doctor'],
   ['packages/provider-opentelemetry/src/endpoint.ts \\/+$', 'trims the configured OTLP endpoint path'],
   ['packages/core/src/config/load.ts \\s*\\(line \\d+ column \\d+\\)', "rewords JSON.parse's message about the config file"],
   ['packages/core/src/noop.ts -.*$', 'strips a prerelease tag from CORE_VERSION'],

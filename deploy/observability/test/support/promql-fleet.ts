@@ -30,6 +30,11 @@ type SelectorMode = { kind: 'fleet' } | { kind: 'pooled' } | { kind: 'replica'; 
 
 const COMPARISONS = new Set(['Gtr', 'Lss', 'Gte', 'Lte', 'Eql', 'Neq']);
 const EXACT_FUNCTIONS = new Set(['rate', 'increase']);
+/**
+ * Gauge functions over a range need no exact form (no extrapolation): they run as written, on the
+ * mode's selector. A gauge of one process (event-loop delay) has no fleet meaning, so only per replica.
+ */
+const GAUGE_RANGE_FUNCTIONS = new Set(['max_over_time', 'min_over_time', 'avg_over_time', 'last_over_time']);
 
 function parse(expr: string) {
   const tree = parser.parse(expr);
@@ -89,6 +94,12 @@ export function exactQuery(expr: string, windowMs: number, mode: SelectorMode = 
       const body = node.getChild('FunctionCallBody')!;
       const arg = children(body).find((c) => c.name === 'MatrixSelector' || c.name === 'OffsetExpr');
       const matrix = arg?.name === 'MatrixSelector' ? arg : arg?.getChild('MatrixSelector');
+      if (matrix && GAUGE_RANGE_FUNCTIONS.has(name) && arg === matrix) {
+        if (mode.kind === 'pooled') throw new Error(`${name}() of a per-process gauge has no one-gateway form; check it per replica: ${text(expr, node)}`);
+        const vectorNode = matrix.getChild('VectorSelector')!;
+        edits.push({ from: vectorNode.from, to: vectorNode.to, text: selector(text(expr, vectorNode), 0, mode) });
+        return;
+      }
       if (matrix) {
         if (!EXACT_FUNCTIONS.has(name)) throw new Error(`${name}() over a range is not supported by this check (only ${[...EXACT_FUNCTIONS].join(', ')}): ${text(expr, node)}`);
         const vector = text(expr, matrix.getChild('VectorSelector')!);
